@@ -1,0 +1,6 @@
+/** The data model: labels, names, matchers, values, metadata. */
+export * from './labels.js';
+export * from './metadata.js';
+export * from './names.js';
+export * from './strings.js';
+export * from './value.js';
