@@ -1,0 +1,136 @@
+/**
+ * The OpenMetrics 1.0 text writer, following client_golang's expfmt
+ * (`MetricFamilyToOpenMetrics` + `FinalizeOpenMetrics`): HELP, TYPE and UNIT lines, counters
+ * under their name without `_total`, counts as integers, other values as Go floats with `.0`
+ * added to integral ones, timestamps in seconds, exemplars, and the closing `# EOF`.
+ */
+import type { Exemplar, FamilySample, MetricFamily } from './family.js';
+import {
+  escapeLabelValue,
+  formatFloat,
+  NameRenderer,
+  trailingLabel,
+  type WriteOptions,
+} from './write-text.js';
+
+/** Formats a float as expfmt's `writeOpenMetricsFloat`: Go's shortest form, `.0` added to integral values. */
+export function formatOpenMetricsFloat(v: number): string {
+  const s = formatFloat(v);
+  if (v !== v || v === Infinity || v === -Infinity) return s;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e || c === 0x65) return s; // '.' or 'e'
+  }
+  return s + '.0';
+}
+
+const TWO_POW_64 = 18446744073709551616;
+
+/**
+ * Formats a count (a bucket, `_count` or `_gcount`) as expfmt does, as an unsigned integer.
+ * ignis's families hold counts as floats, so a count that is not a non-negative integer (a
+ * float histogram's, or a broken target's) falls back to the float form rather than lying.
+ */
+function formatCount(v: number): string {
+  // Below 2^64 (< 1e21) JavaScript prints integers in full, as Go's AppendUint does.
+  if (v >= 0 && v < TWO_POW_64 && Number.isInteger(v)) return '' + v;
+  return formatOpenMetricsFloat(v);
+}
+
+/** Formats a timestamp in milliseconds as expfmt does: seconds as a float (`float64(ms)/1000`). */
+export function formatOpenMetricsTimestamp(ms: number): string {
+  return formatOpenMetricsFloat(ms / 1000);
+}
+
+/**
+ * The name on the HELP, TYPE and UNIT lines and the type written. A counter whose samples do
+ * not all carry `_total` (or `_created`) cannot be an OpenMetrics counter, so, like expfmt, it
+ * is written as `unknown` under its own name.
+ */
+function familyHeader(family: MetricFamily): { name: string; type: string } {
+  const name = family.name;
+  if (family.type === 'counter') {
+    const base = name.endsWith('_total') ? name.slice(0, -6) : name;
+    const total = base + '_total';
+    const created = base + '_created';
+    for (const s of family.samples) {
+      if (s.name !== total && s.name !== created) return { name, type: 'unknown' };
+    }
+    return { name: base, type: 'counter' };
+  }
+  if (family.type === 'info' && name.endsWith('_info')) {
+    // A family named the text way (`build_info`): OpenMetrics names it without the suffix.
+    const base = name.slice(0, -5);
+    if (family.samples.every((s) => s.name === name)) return { name: base, type: 'info' };
+  }
+  return { name, type: family.type };
+}
+
+/** Which samples may carry an exemplar in OpenMetrics 1.0: counter totals and buckets. */
+function exemplarSuffix(type: string): string {
+  if (type === 'counter') return '_total';
+  if (type === 'histogram' || type === 'gaugehistogram') return '_bucket';
+  return '';
+}
+
+/** Which sample suffixes hold counts, written as integers. */
+function isCountSample(type: string, sampleName: string, base: string): boolean {
+  if (type === 'histogram') return sampleName === base + '_bucket' || sampleName === base + '_count';
+  if (type === 'gaugehistogram') return sampleName === base + '_bucket' || sampleName === base + '_gcount';
+  if (type === 'summary') return sampleName === base + '_count';
+  return false;
+}
+
+function appendExemplar(out: string, e: Exemplar, names: NameRenderer): string {
+  // expfmt writes an exemplar without labels as nothing at all, which OpenMetrics' grammar
+  // rejects; the grammar wants `{}`.
+  const flat = e.labels.flat();
+  out += ' # {';
+  for (let i = 0; i < flat.length; i += 2) {
+    if (i > 0) out += ',';
+    out += names.labelName(flat[i]!) + '="' + escapeLabelValue(flat[i + 1]!) + '"';
+  }
+  out += '} ' + formatOpenMetricsFloat(e.value);
+  // expfmt converts through nanoseconds (`float64(UnixNano)/1e9`); doing the same keeps the
+  // last digit identical to Prometheus's output.
+  if (e.timestamp !== undefined) out += ' ' + formatOpenMetricsFloat((e.timestamp * 1e6) / 1e9);
+  return out;
+}
+
+/**
+ * Writes one family in OpenMetrics and returns `out` with it appended (without `# EOF`).
+ * Exemplars are written only where OpenMetrics 1.0 allows them (counter `_total` and bucket
+ * samples); elsewhere they are dropped, since a strict reader would reject the whole page.
+ */
+export function appendOpenMetricsFamily(out: string, family: MetricFamily, names: NameRenderer): string {
+  const header = familyHeader(family);
+  const name = names.metricName(header.name);
+  if (family.help !== undefined) out += '# HELP ' + name + ' ' + escapeLabelValue(family.help) + '\n';
+  out += '# TYPE ' + name + ' ' + header.type + '\n';
+  if (family.unit !== undefined && family.unit !== '') {
+    out += '# UNIT ' + name + ' ' + escapeLabelValue(family.unit) + '\n';
+  }
+  const exSuffix = exemplarSuffix(header.type);
+  const exName = exSuffix === '' ? '' : header.name + exSuffix;
+  const last = trailingLabel(family);
+  const samples: readonly FamilySample[] = family.samples;
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
+    out += names.series(s.name, s.labels, last) + ' ';
+    out += isCountSample(header.type, s.name, header.name)
+      ? formatCount(s.value)
+      : formatOpenMetricsFloat(s.value);
+    if (s.timestamp !== undefined) out += ' ' + formatOpenMetricsTimestamp(s.timestamp);
+    if (s.exemplar !== undefined && s.name === exName) out = appendExemplar(out, s.exemplar, names);
+    out += '\n';
+  }
+  return out;
+}
+
+/** Writes metric families in OpenMetrics 1.0, in the order given, ending with `# EOF`. */
+export function writeOpenMetrics(families: readonly MetricFamily[], options: WriteOptions = {}): string {
+  const names = new NameRenderer(options.escaping);
+  let out = '';
+  for (let i = 0; i < families.length; i++) out = appendOpenMetricsFamily(out, families[i]!, names);
+  return out + '# EOF\n';
+}
