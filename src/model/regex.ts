@@ -200,7 +200,8 @@ interface Analysis {
   readonly alternatives: Plan[];
 }
 
-const QUANTIFIERS = '*+?{';
+// Go's metacharacters (regexp.QuoteMeta). Quantifiers are among them, so a quantifier after
+// any atom stops the recogniser: `ab*` repeats only `b`, and `.*?` is lazy.
 const META = '\\.+*?()|[]{}^$';
 
 /**
@@ -236,8 +237,6 @@ function analyze(pattern: string): Analysis | null {
         text = pattern.slice(i + 2, end < 0 ? n : end);
         i = end < 0 ? n : end + 2;
         if (!isWellFormed(text)) return null;
-        // An empty \Q\E is no atom at all, so a quantifier after it would bind elsewhere.
-        if (text === '' && i < n && QUANTIFIERS.includes(pattern[i]!)) return null;
       } else {
         const esc = simpleEscape(e);
         if (esc === null) return null;
@@ -256,8 +255,6 @@ function analyze(pattern: string): Analysis | null {
       text = pattern[i]!;
       i++;
     }
-    // A quantifier would apply to the last character only; leave that to the engine.
-    if (i < n && QUANTIFIERS.includes(pattern[i]!)) return null;
     if (fold) {
       for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) >= 0x80) return null;
       text = text.toLowerCase();
@@ -275,7 +272,6 @@ function analyze(pattern: string): Analysis | null {
         const q = pattern[i + 1];
         if (q !== '*' && q !== '+') return null;
         i += 2;
-        if (i < n && QUANTIFIERS.includes(pattern[i]!)) return null;
         if (!builder.wildcard(q === '+' ? 1 : 0)) return null;
       } else if (c === '(') {
         i += pattern.startsWith('(?:', i) ? 3 : 1;
@@ -295,7 +291,6 @@ function analyze(pattern: string): Analysis | null {
           if (atom === null) return null;
           lit += atom;
         }
-        if (i < n && QUANTIFIERS.includes(pattern[i]!)) return null;
         if (!builder.literals(set)) return null;
       } else {
         const atom = literalAtom();
@@ -413,6 +408,11 @@ function foldUnit(c: number): number {
   return c;
 }
 
+/** True when `v` equals `lit` (ASCII, lower case) under case folding. */
+function foldEquals(v: string, lit: string): boolean {
+  return v.length === lit.length && foldHasAt(v, 0, lit);
+}
+
 /** True when `v` at `pos` holds `lit` (ASCII, lower case) under case folding. */
 function foldHasAt(v: string, pos: number, lit: string): boolean {
   if (pos < 0 || pos + lit.length > v.length) return false;
@@ -458,7 +458,7 @@ class FoldSet {
     if (h < 0) return false;
     const b = this.buckets.get(h);
     if (b === undefined) return false;
-    for (let k = 0; k < b.length; k++) if (b[k]!.length === v.length && foldHasAt(v, 0, b[k]!)) return true;
+    for (let k = 0; k < b.length; k++) if (foldEquals(v, b[k]!)) return true;
     return false;
   }
 }
@@ -487,7 +487,7 @@ function matchGlob(v: string, plan: Plan, fold: boolean): boolean {
   let limit = -1;
   for (let k = 0; k < suffixes.length; k++) {
     const s = suffixes[k]!;
-    if (s.length <= len - start && (fold ? foldHasAt(v, len - s.length, s) : v.endsWith(s))) {
+    if (fold ? foldHasAt(v, len - s.length, s) : v.endsWith(s)) {
       limit = len - s.length;
       break;
     }
@@ -534,7 +534,7 @@ function planStrategy(plan: Plan, fold: boolean): Strategy {
       return fold
         ? {
             kind: 'literal',
-            match: (v) => v.length === lit.length && foldHasAt(v, 0, lit),
+            match: (v) => foldEquals(v, lit),
             setMatches: null,
             prefix: '',
           }
