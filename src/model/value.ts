@@ -4,6 +4,11 @@
  * Timestamps are integer milliseconds since the Unix epoch, held in plain numbers (exact up to
  * 2^53). Values are float64. The staleness marker is a NaN with a particular bit pattern, which
  * Prometheus writes when a series disappears; it must stay distinguishable from every other NaN.
+ *
+ * Beware: V8 canonicalizes NaNs stored in plain arrays of doubles (`number[]` holding only
+ * numbers, including `[t, v]` tuples), which silently turns the stale marker into an ordinary
+ * NaN. Object fields, locals and Float64Arrays keep the payload, so sample values are held in
+ * Float64Arrays.
  */
 
 /** Bit pattern of the staleness marker, 0x7ff0000000000002, as its high and low 32-bit words. */
