@@ -12,6 +12,7 @@
  * 32-bit halves of their float64 bits, so every bit pattern (NaN payloads such as the stale
  * marker, -0, subnormals) round-trips exactly.
  */
+import { Buffer } from 'node:buffer';
 import { ValueType, type SampleIterator } from '../../storage/interface.js';
 import { BStream, BStreamReader } from './bstream.js';
 import { Encoding, type Chunk, type ChunkAppender } from './chunk.js';
@@ -41,18 +42,15 @@ export class XORChunk implements Chunk {
   /** The stored bytes of a chunk made by {@link XORChunk.fromData}. */
   private data: Uint8Array | null;
 
-  /** An empty chunk, ready for appending. */
-  constructor() {
-    this.stream = new BStream(CHUNK_HEADER_SIZE);
-    this.data = null;
+  /** An empty chunk ready for appending, or with `data`, a chunk over stored bytes (not copied). */
+  constructor(data: Uint8Array | null = null) {
+    this.stream = data === null ? new BStream(CHUNK_HEADER_SIZE) : null;
+    this.data = data;
   }
 
-  /** A chunk over stored bytes, referenced without copying. */
+  /** A chunk over stored bytes, referenced without copying (Prometheus's `FromData`). */
   static fromData(data: Uint8Array): XORChunk {
-    const c = new XORChunk();
-    c.stream = null;
-    c.data = data;
-    return c;
+    return new XORChunk(data);
   }
 
   /** Always {@link Encoding.XOR}. */
@@ -75,8 +73,10 @@ export class XORChunk implements Chunk {
   compact(): void {
     const s = this.stream;
     if (s !== null && s.buf.length > s.byteLength() + COMPACT_CAPACITY_THRESHOLD) {
-      // Keep one spare byte so the invariant "bits past pos are zero" has room to hold.
-      const b = new Uint8Array(s.byteLength() + 1);
+      // An exact-size buffer of its own (not from Node's shared pool, which a long-lived chunk
+      // would pin), plus one spare byte so the invariant "bits past pos are zero" has room. A
+      // Buffer, like the stream's other buffers, so readers see one kind of array.
+      const b = Buffer.alloc(s.byteLength() + 1);
       b.set(s.buf.subarray(0, b.length));
       s.buf = b;
     }
