@@ -6,8 +6,10 @@
  */
 import type { Exemplar, FamilySample, MetricFamily } from './family.js';
 import {
+  ByteSink,
   escapeLabelValue,
   formatFloat,
+  LINE_BATCH,
   NameRenderer,
   trailingLabel,
   type WriteOptions,
@@ -98,39 +100,53 @@ function appendExemplar(out: string, e: Exemplar, names: NameRenderer): string {
 }
 
 /**
- * Writes one family in OpenMetrics and returns `out` with it appended (without `# EOF`).
- * Exemplars are written only where OpenMetrics 1.0 allows them (counter `_total` and bucket
- * samples); elsewhere they are dropped, since a strict reader would reject the whole page.
+ * Writes one family in OpenMetrics (without `# EOF`). Exemplars are written only where
+ * OpenMetrics 1.0 allows them (counter `_total` and bucket samples); elsewhere they are
+ * dropped, since a strict reader would reject the whole page.
  */
-export function appendOpenMetricsFamily(out: string, family: MetricFamily, names: NameRenderer): string {
+export function appendOpenMetricsFamily(sink: ByteSink, family: MetricFamily, names: NameRenderer): void {
   const header = familyHeader(family);
   const name = names.metricName(header.name);
-  if (family.help !== undefined) out += '# HELP ' + name + ' ' + escapeLabelValue(family.help) + '\n';
-  out += '# TYPE ' + name + ' ' + header.type + '\n';
+  let head = '';
+  if (family.help !== undefined) head += '# HELP ' + name + ' ' + escapeLabelValue(family.help) + '\n';
+  head += '# TYPE ' + name + ' ' + header.type + '\n';
   if (family.unit !== undefined && family.unit !== '') {
-    out += '# UNIT ' + name + ' ' + escapeLabelValue(family.unit) + '\n';
+    head += '# UNIT ' + name + ' ' + escapeLabelValue(family.unit) + '\n';
   }
+  sink.write(head);
   const exSuffix = exemplarSuffix(header.type);
   const exName = exSuffix === '' ? '' : header.name + exSuffix;
   const last = trailingLabel(family);
   const samples: readonly FamilySample[] = family.samples;
+  let pending = '';
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i]!;
-    out += names.series(s.name, s.labels, last) + ' ';
-    out += isCountSample(header.type, s.name, header.name)
+    let line = names.series(s.name, s.labels, last) + ' ';
+    line += isCountSample(header.type, s.name, header.name)
       ? formatCount(s.value)
       : formatOpenMetricsFloat(s.value);
-    if (s.timestamp !== undefined) out += ' ' + formatOpenMetricsTimestamp(s.timestamp);
-    if (s.exemplar !== undefined && s.name === exName) out = appendExemplar(out, s.exemplar, names);
-    out += '\n';
+    if (s.timestamp !== undefined) line += ' ' + formatOpenMetricsTimestamp(s.timestamp);
+    if (s.exemplar !== undefined && s.name === exName) line = appendExemplar(line, s.exemplar, names);
+    pending += line + '\n';
+    // Lines go to the sink in small batches: fewer encoder calls, still short-lived strings.
+    if (pending.length > LINE_BATCH) {
+      sink.write(pending);
+      pending = '';
+    }
   }
-  return out;
+  sink.write(pending);
+}
+
+/** Encodes metric families in OpenMetrics 1.0 as UTF-8 bytes, in the order given, ending with `# EOF`. */
+export function encodeOpenMetrics(families: readonly MetricFamily[], options: WriteOptions = {}): Buffer {
+  const names = new NameRenderer(options.escaping);
+  const sink = new ByteSink();
+  for (let i = 0; i < families.length; i++) appendOpenMetricsFamily(sink, families[i]!, names);
+  sink.write('# EOF\n');
+  return sink.bytes();
 }
 
 /** Writes metric families in OpenMetrics 1.0, in the order given, ending with `# EOF`. */
 export function writeOpenMetrics(families: readonly MetricFamily[], options: WriteOptions = {}): string {
-  const names = new NameRenderer(options.escaping);
-  let out = '';
-  for (let i = 0; i < families.length; i++) out = appendOpenMetricsFamily(out, families[i]!, names);
-  return out + '# EOF\n';
+  return encodeOpenMetrics(families, options).toString('utf8');
 }

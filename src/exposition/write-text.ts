@@ -253,43 +253,97 @@ function textFamilyName(family: MetricFamily): string {
   return name;
 }
 
+/** How many UTF-16 code units of lines the writers gather before handing them to the sink. */
+export const LINE_BATCH = 2048;
+
 /**
- * Writes one family in the text format and returns the text appended to `out`. The UNIT line,
- * exemplars and the staleness marker's identity (it is written as `NaN`) have no place in
- * this format and are dropped.
+ * A growable buffer the writers append UTF-8 to, one line at a time. Building a page as one
+ * JavaScript string makes a rope of hundreds of thousands of short strings that all survive
+ * until the end, and the garbage collector then spends more time copying them than the writer
+ * spends writing; encoding each line into bytes as it is made keeps them short-lived.
  */
-export function appendTextFamily(out: string, family: MetricFamily, names: NameRenderer): string {
+export class ByteSink {
+  private buf: Buffer;
+  private pos = 0;
+
+  /** Creates a sink with `initialBytes` of room (it grows as needed). */
+  constructor(initialBytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Appends a string as UTF-8. */
+  write(s: string): void {
+    // A UTF-16 code unit encodes to at most 3 UTF-8 bytes; Buffer#write truncates rather than
+    // failing when the room is short, so the room is made first.
+    if (this.pos + s.length * 3 > this.buf.length) this.grow(s.length * 3);
+    this.pos += this.buf.write(s, this.pos);
+  }
+
+  private grow(need: number): void {
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + need));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** The bytes written so far (a view: valid until the next write). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** The bytes written so far, decoded. */
+  toString(): string {
+    return this.buf.toString('utf8', 0, this.pos);
+  }
+}
+
+/**
+ * Writes one family in the text format. The UNIT line, exemplars and the staleness marker's
+ * identity (it is written as `NaN`) have no place in this format and are dropped.
+ */
+export function appendTextFamily(sink: ByteSink, family: MetricFamily, names: NameRenderer): void {
   const name = names.metricName(textFamilyName(family));
-  if (family.help !== undefined) out += '# HELP ' + name + ' ' + escapeHelp(family.help) + '\n';
-  out += '# TYPE ' + name + ' ' + textType(family) + '\n';
+  let head = '';
+  if (family.help !== undefined) head += '# HELP ' + name + ' ' + escapeHelp(family.help) + '\n';
+  sink.write(head + '# TYPE ' + name + ' ' + textType(family) + '\n');
   const samples = family.samples;
   const last = trailingLabel(family);
   let lastName = '';
   let lastRendered = '';
+  let pending = '';
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i]!;
-    let series: string;
+    let line: string;
     if (s.labels.isEmpty()) {
       // The common unlabelled sample: reuse the rendered name of the previous one.
       if (s.name !== lastName) {
         lastName = s.name;
         lastRendered = names.series(s.name, s.labels);
       }
-      series = lastRendered;
+      line = lastRendered;
     } else {
-      series = names.series(s.name, s.labels, last);
+      line = names.series(s.name, s.labels, last);
     }
-    out += series + ' ' + formatFloat(s.value);
-    if (s.timestamp !== undefined) out += ' ' + s.timestamp;
-    out += '\n';
+    line += ' ' + formatFloat(s.value);
+    if (s.timestamp !== undefined) line += ' ' + s.timestamp;
+    pending += line + '\n';
+    // Lines go to the sink in small batches: fewer encoder calls, still short-lived strings.
+    if (pending.length > LINE_BATCH) {
+      sink.write(pending);
+      pending = '';
+    }
   }
-  return out;
+  sink.write(pending);
+}
+
+/** Encodes metric families in the Prometheus text format 0.0.4 as UTF-8 bytes, in the order given. */
+export function encodeText(families: readonly MetricFamily[], options: WriteOptions = {}): Buffer {
+  const names = new NameRenderer(options.escaping);
+  const sink = new ByteSink();
+  for (let i = 0; i < families.length; i++) appendTextFamily(sink, families[i]!, names);
+  return sink.bytes();
 }
 
 /** Writes metric families in the Prometheus text format 0.0.4, in the order given. */
 export function writeText(families: readonly MetricFamily[], options: WriteOptions = {}): string {
-  const names = new NameRenderer(options.escaping);
-  let out = '';
-  for (let i = 0; i < families.length; i++) out = appendTextFamily(out, families[i]!, names);
-  return out;
+  return encodeText(families, options).toString('utf8');
 }
