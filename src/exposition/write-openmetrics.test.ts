@@ -36,6 +36,21 @@ describe('formatOpenMetricsFloat (expfmt writeOpenMetricsFloat)', () => {
     assert.equal(formatOpenMetricsTimestamp(-1), '-0.001');
     assert.equal(formatOpenMetricsTimestamp(0), '0.0');
   });
+  it('writes timestamps that read back exactly when the reader truncates (Prometheus) or rounds', () => {
+    // expfmt writes 1.001, which Prometheus reads as int64(1.001 * 1000) = 1000.
+    assert.equal(formatOpenMetricsTimestamp(1001), '1.0010000000000001');
+    assert.equal(formatOpenMetricsTimestamp(-1001), '-1.0010000000000001');
+    for (let ms = -5000; ms <= 5000; ms++) {
+      const back = Number(formatOpenMetricsTimestamp(ms)) * 1000;
+      assert.equal(Math.trunc(back) + 0, ms, `trunc ${ms}`);
+      assert.equal(Math.round(back), ms, `round ${ms}`);
+    }
+    for (const ms of [1520879607789, 1700000000001, -3982045, 9007199254740, 4e12 - 1]) {
+      const back = Number(formatOpenMetricsTimestamp(ms)) * 1000;
+      assert.equal(Math.trunc(back), ms, `trunc ${ms}`);
+      assert.equal(Math.round(back), ms, `round ${ms}`);
+    }
+  });
 });
 
 const golden: MetricFamily[] = [

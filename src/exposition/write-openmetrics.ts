@@ -39,9 +39,35 @@ function formatCount(v: number): string {
   return formatOpenMetricsFloat(v);
 }
 
-/** Formats a timestamp in milliseconds as expfmt does: seconds as a float (`float64(ms)/1000`). */
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+// Typed arrays use the platform's byte order; find which word holds the low half.
+const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+
+/** The next float64 away from zero (one unit in the last place larger in magnitude). */
+function nextAwayFromZero(v: number): number {
+  f64[0] = v;
+  // Raising the bits by one raises the magnitude for either sign, carrying into the exponent.
+  if (u32[LO] === 0xffffffff) {
+    u32[LO] = 0;
+    u32[1 - LO]!++;
+  } else {
+    u32[LO]!++;
+  }
+  return f64[0]!;
+}
+
+/**
+ * Formats a timestamp in milliseconds as seconds, as expfmt does (`float64(ms)/1000`), except
+ * where that would read back wrong: Prometheus converts seconds with `int64(s * 1000)`, which
+ * truncates, and for some values (1001 ms: 1.001 × 1000 = 1000.9999999999999) expfmt's
+ * rendering then loses a millisecond. There the next float away from zero is written instead
+ * (`1.0010000000000001`), which reads back exactly whether the reader truncates or rounds.
+ */
 export function formatOpenMetricsTimestamp(ms: number): string {
-  return formatOpenMetricsFloat(ms / 1000);
+  let seconds = ms / 1000;
+  for (let i = 0; i < 4 && Math.trunc(seconds * 1000) !== ms; i++) seconds = nextAwayFromZero(seconds);
+  return formatOpenMetricsFloat(seconds);
 }
 
 /**
@@ -93,9 +119,9 @@ function appendExemplar(out: string, e: Exemplar, names: NameRenderer): string {
     out += names.labelName(flat[i]!) + '="' + escapeLabelValue(flat[i + 1]!) + '"';
   }
   out += '} ' + formatOpenMetricsFloat(e.value);
-  // expfmt converts through nanoseconds (`float64(UnixNano)/1e9`); doing the same keeps the
-  // last digit identical to Prometheus's output.
-  if (e.timestamp !== undefined) out += ' ' + formatOpenMetricsFloat((e.timestamp * 1e6) / 1e9);
+  // expfmt goes through nanoseconds (`float64(UnixNano)/1e9`), which at today's epoch is the
+  // same float as ms/1000; the exact-read-back rule of sample timestamps applies here too.
+  if (e.timestamp !== undefined) out += ' ' + formatOpenMetricsTimestamp(e.timestamp);
   return out;
 }
 
