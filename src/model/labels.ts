@@ -235,7 +235,8 @@ export class Labels implements Iterable<Label> {
     const a = this.data;
     const b = other.data;
     if (a.length !== b.length) return false;
-    if (this.hashed && other.hashed && (this.hashHi !== other.hashHi || this.hashLo !== other.hashLo)) return false;
+    if (this.hashed && other.hashed && (this.hashHi !== other.hashHi || this.hashLo !== other.hashLo))
+      return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
   }

@@ -2,14 +2,7 @@
 
 /** Metric types (OpenMetrics names; the text format's `untyped` maps to `unknown`). */
 export type MetricType =
-  | 'counter'
-  | 'gauge'
-  | 'histogram'
-  | 'gaugehistogram'
-  | 'summary'
-  | 'info'
-  | 'stateset'
-  | 'unknown';
+  'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
 
 /** Every metric type, in a stable order. */
 export const METRIC_TYPES: readonly MetricType[] = [
