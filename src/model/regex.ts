@@ -429,7 +429,11 @@ function foldIndexOf(v: string, lit: string, from: number): number {
   return -1;
 }
 
-/** FNV-1a over the folded code units of `s`; -1 when `s` has a unit that folds to no ASCII. */
+/**
+ * FNV-1a over the folded code units of `s`, cut to 30 bits so that V8 keeps it a small integer
+ * (a larger number would be boxed on its way into Map.get); -1 when `s` has a unit that folds to
+ * no ASCII.
+ */
 function foldHash(s: string): number {
   let h = 0x811c9dc5;
   for (let k = 0; k < s.length; k++) {
@@ -437,7 +441,7 @@ function foldHash(s: string): number {
     if (c >= 0x80) return -1;
     h = Math.imul(h ^ c, 0x01000193);
   }
-  return h >>> 0;
+  return h & 0x3fffffff;
 }
 
 /** A set of ASCII lower-case strings looked up under case folding, without allocating. */
