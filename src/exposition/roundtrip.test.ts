@@ -9,6 +9,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { Labels } from '../model/labels.js';
 import type { MetricType } from '../model/metadata.js';
@@ -388,5 +390,62 @@ describe('write then parse gives the families back', () => {
     ];
     roundTrip('text', fams);
     roundTrip('openmetrics', fams);
+  });
+});
+
+const CONFORMANCE = fileURLToPath(new URL('../../../shared/conformance/', import.meta.url));
+
+/** Parses, writes and parses again, and asserts the two parses agree. */
+function rewriteRoundTrip(input: Uint8Array, format: Format, what: string): void {
+  const first = parseFamilies(input, format, { strictness: 'strict' });
+  const page = format === 'text' ? writeText(first) : writeOpenMetrics(first);
+  let second: MetricFamily[];
+  try {
+    second = parseFamilies(page, format, { strictness: 'strict' });
+  } catch (e) {
+    throw new Error(
+      `${what}: the rewritten page did not parse: ${(e as Error).message}\n--- page ---\n${page}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  assertSameFamilies(second, first, page);
+}
+
+describe('real pages read, written and read again are unchanged', () => {
+  const present = existsSync(CONFORMANCE);
+  const skip = (t: { skip(msg: string): void }): boolean => {
+    if (present) return false;
+    if (process.env['CI'] === 'true') assert.fail(`missing ${CONFORMANCE}`);
+    t.skip(`skipped: ${CONFORMANCE} not present`);
+    return true;
+  };
+
+  it('every OpenMetrics conformance case that must parse', (t) => {
+    if (skip(t)) return;
+    const dir = CONFORMANCE + 'openmetrics/parsers/';
+    let n = 0;
+    for (const c of readdirSync(dir).sort()) {
+      const spec = JSON.parse(readFileSync(dir + c + '/test.json', 'utf8')) as { shouldParse: boolean };
+      if (!spec.shouldParse) continue;
+      rewriteRoundTrip(readFileSync(dir + c + '/metrics'), 'openmetrics', c);
+      n++;
+    }
+    assert.equal(n, 44);
+  });
+
+  it('the textparse benchmark pages', (t) => {
+    if (skip(t)) return;
+    const dir = CONFORMANCE + 'textparse/testdata/';
+    rewriteRoundTrip(readFileSync(dir + 'alltypes.237mfs.prom.txt'), 'text', 'alltypes.237mfs.prom.txt');
+    rewriteRoundTrip(
+      readFileSync(dir + 'alltypes.237mfs.nometa.prom.txt'),
+      'text',
+      'alltypes.237mfs.nometa.prom.txt',
+    );
+    rewriteRoundTrip(readFileSync(dir + '1histogram.om.txt'), 'openmetrics', '1histogram.om.txt');
+    // alltypes.5mfs.om.txt has a histogram with negative buckets and a (negative) _sum, which
+    // OpenMetrics forbids; the strict parser rightly refuses it.
   });
 });

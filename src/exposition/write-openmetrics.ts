@@ -132,14 +132,16 @@ function appendExemplar(out: string, e: Exemplar, names: NameRenderer): string {
  */
 export function appendOpenMetricsFamily(sink: ByteSink, family: MetricFamily, names: NameRenderer): void {
   const header = familyHeader(family);
-  const name = names.metricName(header.name);
-  let head = '';
-  if (family.help !== undefined) head += '# HELP ' + name + ' ' + escapeLabelValue(family.help) + '\n';
-  head += '# TYPE ' + name + ' ' + header.type + '\n';
-  if (family.unit !== undefined && family.unit !== '') {
-    head += '# UNIT ' + name + ' ' + escapeLabelValue(family.unit) + '\n';
+  if (names.announce(header.name)) {
+    const name = names.metricName(header.name);
+    let head = '';
+    if (family.help !== undefined) head += '# HELP ' + name + ' ' + escapeLabelValue(family.help) + '\n';
+    head += '# TYPE ' + name + ' ' + header.type + '\n';
+    if (family.unit !== undefined && family.unit !== '') {
+      head += '# UNIT ' + name + ' ' + escapeLabelValue(family.unit) + '\n';
+    }
+    sink.write(head);
   }
-  sink.write(head);
   const exSuffix = exemplarSuffix(header.type);
   const exName = exSuffix === '' ? '' : header.name + exSuffix;
   const last = trailingLabel(family);

@@ -249,6 +249,15 @@ describe('writeText', () => {
     );
   });
 
+  it('announces a name once when its samples come in several groups', () => {
+    const out = writeText([
+      { name: 'x', type: 'unknown', samples: [s('x', L('a', '1'), 1)] },
+      { name: 'x_sum', type: 'unknown', samples: [s('x_sum', L('a', '1'), 2)] },
+      { name: 'x', type: 'unknown', samples: [s('x', L('a', '2'), 3)] },
+    ]);
+    assert.equal(out, '# TYPE x untyped\nx{a="1"} 1\n# TYPE x_sum untyped\nx_sum{a="1"} 2\nx{a="2"} 3\n');
+  });
+
   it('writes a quoted name without labels inside braces', () => {
     assert.equal(
       writeText([{ name: 'a b', type: 'gauge', samples: [s('a b', L(), 1)] }]),

@@ -140,11 +140,24 @@ function escapeSlow(s: string, quotes: boolean): string {
 export class NameRenderer {
   private readonly labelNames = new Map<string, string>();
   private readonly metricNames = new Map<string, string>();
+  private readonly announced = new Set<string>();
   private readonly scheme: EscapingScheme;
 
   /** Creates a renderer for one escaping scheme. */
   constructor(scheme: EscapingScheme = 'allow-utf-8') {
     this.scheme = scheme;
+  }
+
+  /**
+   * True the first time a family name is announced (given HELP and TYPE lines) on this page.
+   * A name's samples may come in several groups (the parsers keep each group as a family of
+   * its own); a second TYPE or HELP line for a name would make the page invalid, so only the
+   * first group is announced.
+   */
+  announce(name: string): boolean {
+    if (this.announced.has(name)) return false;
+    this.announced.add(name);
+    return true;
   }
 
   /**
@@ -301,10 +314,13 @@ export class ByteSink {
  * identity (it is written as `NaN`) have no place in this format and are dropped.
  */
 export function appendTextFamily(sink: ByteSink, family: MetricFamily, names: NameRenderer): void {
-  const name = names.metricName(textFamilyName(family));
-  let head = '';
-  if (family.help !== undefined) head += '# HELP ' + name + ' ' + escapeHelp(family.help) + '\n';
-  sink.write(head + '# TYPE ' + name + ' ' + textType(family) + '\n');
+  const familyName = textFamilyName(family);
+  if (names.announce(familyName)) {
+    const name = names.metricName(familyName);
+    let head = '';
+    if (family.help !== undefined) head += '# HELP ' + name + ' ' + escapeHelp(family.help) + '\n';
+    sink.write(head + '# TYPE ' + name + ' ' + textType(family) + '\n');
+  }
   const samples = family.samples;
   const last = trailingLabel(family);
   let lastName = '';
