@@ -13,8 +13,9 @@ import {
   type RefMetadata,
   type RefSeries,
 } from '../record/types.js';
-import { replayReader } from '../wal/checkpoint.js';
+import { checkpoint, deleteCheckpoints, replayReader, type CheckpointStats } from '../wal/checkpoint.js';
 import { NOP_LOGGER, type LogFn } from '../wal/log.js';
+import type { WAL } from '../wal/wal.js';
 import type { Head } from './head.js';
 import type { MemSeries } from './series.js';
 
@@ -153,5 +154,33 @@ export function replayWAL(
   if (stats.unknownRefSamples > 0) {
     logger('warn', 'WAL replay found samples for unknown series', { samples: stats.unknownRefSamples });
   }
+  return stats;
+}
+
+/**
+ * Truncates the head to `mint` and shrinks the WAL to match, as Prometheus does after each
+ * compaction: a new segment is started, the older two thirds of the closed segments are folded
+ * into a checkpoint (keeping only series still in the head and samples at or after `mint`),
+ * and those segments and older checkpoints are deleted. Returns the checkpoint's statistics,
+ * or null when there were too few segments to be worth it.
+ */
+export async function truncateHeadAndWAL(
+  head: Head,
+  wal: WAL,
+  mint: number,
+  logger: LogFn = NOP_LOGGER,
+): Promise<CheckpointStats | null> {
+  head.truncate(mint);
+  const { first } = wal.segments();
+  // Never checkpoint the segment being written: start a new one first.
+  const last = wal.nextSegment() - 1;
+  if (first < 0 || last < first) return null;
+  const to = first + Math.floor(((last - first) * 2) / 3);
+  if (to <= first) return null;
+  const stats = await checkpoint(wal.dir, first, to, (ref) => head.seriesByRef(ref) !== undefined, mint, {
+    logger,
+  });
+  wal.truncate(to + 1);
+  deleteCheckpoints(wal.dir, to);
   return stats;
 }
