@@ -61,7 +61,11 @@ export class SampleBatch {
     this.valueWords = new Uint32Array(values.buffer);
   }
 
-  /** Appends one sample. */
+  /**
+   * Appends one sample. NaN payloads survive a number held in a variable or an object field,
+   * but not one stored in a plain array (V8 canonicalises NaNs there): write such values'
+   * bits through `valueWords`.
+   */
   push(ref: number, t: number, v: number): void {
     const i = this.length;
     if (i === this.refs.length) this.ensureCapacity(i + 1);
