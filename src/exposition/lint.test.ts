@@ -163,10 +163,19 @@ describe('lintFamilies (promlint)', () => {
     );
   });
 
-  it('reports _timestamp_seconds on non-gauges', () => {
-    assert.deepEqual(lint(fam('boot_timestamp_seconds', 'summary', [s('boot_timestamp_seconds_sum')])), [
-      'boot_timestamp_seconds non-gauge metrics should not have "_timestamp_seconds" suffix',
-    ]);
+  it('does not report _timestamp_seconds on non-gauges (promtool 3.5 does not)', () => {
+    assert.deepEqual(lint(fam('boot_timestamp_seconds', 'summary', [s('boot_timestamp_seconds_sum')])), []);
+  });
+
+  it('lints the groups of a name as one family, as expfmt merges them', () => {
+    assert.deepEqual(
+      lint(
+        fam('x', 'unknown', [s('x', L('a', '1'))], null),
+        fam('x_sum', 'unknown', [s('x_sum', L('a', '1'))], null),
+        fam('x', 'unknown', [s('x', L('a', '1'))], null),
+      ),
+      ['x metric not unique', 'x no help text', 'x_sum no help text'],
+    );
   });
 
   it('reports duplicate series, once per series with a later duplicate', () => {

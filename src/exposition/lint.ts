@@ -132,10 +132,8 @@ function lintFamily(f: LintFamily, out: LintProblem[]): void {
   if (isCounter && !hasTotal) add('counter metrics should have "_total" suffix');
   else if (!untyped && !isCounter && hasTotal) add('non-counter metrics should not have "_total" suffix');
 
-  // LintGauge
-  if (!untyped && f.type !== 'gauge' && n.endsWith('_timestamp_seconds')) {
-    add('non-gauge metrics should not have "_timestamp_seconds" suffix');
-  }
+  // Some client_golang versions also have a LintGauge (`non-gauge metrics should not have
+  // "_timestamp_seconds" suffix`); promtool 3.5, the reference, does not report it.
 
   // LintHistogramSummaryReserved
   if (!untyped) {
@@ -285,8 +283,21 @@ function toLintFamilies(f: MetricFamily): LintFamily[] {
  * them).
  */
 export function lintFamilies(families: readonly MetricFamily[]): LintProblem[] {
+  // expfmt keeps one family per name: samples of a name that come back after other families
+  // (allowed by its parser, and kept apart by ignis's) join the family first seen.
+  const byName = new Map<string, { name: string; type: DtoType; hasHelp: boolean; metrics: Labels[] }>();
+  for (const f of families) {
+    for (const lf of toLintFamilies(f)) {
+      const prev = byName.get(lf.name);
+      if (prev === undefined) byName.set(lf.name, { ...lf, metrics: [...lf.metrics] });
+      else {
+        prev.hasHelp ||= lf.hasHelp;
+        prev.metrics.push(...lf.metrics);
+      }
+    }
+  }
   const problems: LintProblem[] = [];
-  for (const f of families) for (const lf of toLintFamilies(f)) lintFamily(lf, problems);
+  for (const lf of byName.values()) lintFamily(lf, problems);
   // Array.prototype.sort is stable, as promlint's sort.SliceStable.
   return problems.sort((a, b) => compareStrings(a.metric, b.metric) || compareStrings(a.text, b.text));
 }
