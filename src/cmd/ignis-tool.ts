@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * ignis-tool: promtool's subcommands for ignis. The dispatch lives in `runTool` so tests can
+ * call it without spawning a process.
+ */
+import { isMainModule } from './main.js';
+import { checkMetrics } from './tool/check-metrics.js';
+import { versionBanner } from './version.js';
+
+/** The streams a subcommand reads and writes. */
+export interface ToolIO {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+const USAGE = `usage: ignis-tool [<flags>] <command> [<args> ...]
+
+Tooling for the ignis monitoring system (promtool's commands).
+
+Flags:
+  -h, --help     Show help.
+      --version  Show application version.
+
+Commands:
+  check metrics [--format=openmetrics|prometheus]
+    Pass the metrics to be checked over stdin. Exit 0 when valid (lint warnings are
+    printed), 3 when valid with lint problems, 1 when the document does not parse.
+`;
+
+/** Runs ignis-tool with the given arguments and returns the exit code. */
+export async function runTool(args: string[], io: ToolIO): Promise<number> {
+  if (args.length === 0 || args[0] === '-h' || args[0] === '--help' || args[0] === 'help') {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (args[0] === '--version') {
+    io.stdout.write(versionBanner('ignis-tool'));
+    return 0;
+  }
+  const [cmd, sub, ...rest] = args;
+  if (cmd === 'check' && sub === 'metrics') return checkMetrics(rest, io);
+  const what = cmd === 'check' ? `check ${sub ?? ''}`.trim() : cmd;
+  io.stderr.write(`ignis-tool: error: unknown command "${what}", try --help\n`);
+  return 1;
+}
+
+if (isMainModule(import.meta.url)) {
+  runTool(process.argv.slice(2), {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`ignis-tool: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
