@@ -30,7 +30,11 @@ export interface NegotiatedFormat {
 
 /** Options of {@link negotiate}. */
 export interface NegotiateOptions {
-  /** Offer OpenMetrics (promhttp's `EnableOpenMetrics`); default true. */
+  /**
+   * Offer OpenMetrics (promhttp's `EnableOpenMetrics`); default true. Prometheus 3.5's own
+   * /metrics and /federate do not offer it (checked against the real server: they answer text
+   * 0.0.4 even to its own scrape Accept header); pass false to answer exactly as they do.
+   */
   readonly openMetrics?: boolean;
   /**
    * The escaping used when the request names none: prometheus/common's global
