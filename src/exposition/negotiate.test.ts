@@ -93,6 +93,26 @@ describe('negotiate (expfmt.NegotiateIncludingOpenMetrics)', () => {
     );
   });
 
+  // What Prometheus 3.5.3's /metrics and /federate answered to these headers (recorded
+  // against the real server); they negotiate without OpenMetrics.
+  const prometheus35: [string, string][] = [
+    [scrapeAcceptHeader(), `${TEXT}; escaping=allow-utf-8`],
+    [scrapeAcceptHeader(DEFAULT_SCRAPE_PROTOCOLS, 'underscores'), `${TEXT}; escaping=underscores`],
+    ['application/openmetrics-text; version=1.0.0', `${TEXT}; escaping=underscores`],
+    ['application/openmetrics-text;version=0.0.1;escaping=allow-utf-8', `${TEXT}; escaping=allow-utf-8`],
+    [
+      'text/plain;version=1.0.0;escaping=allow-utf-8;q=0.9,text/plain;version=0.0.4;q=0.8',
+      `${TEXT}; escaping=allow-utf-8`,
+    ],
+    ['text/plain;escaping=bogus', `${TEXT}; escaping=underscores`],
+    ['Application/OpenMetrics-Text;version=1.0.0', `${TEXT}; escaping=underscores`],
+  ];
+  for (const [accept, want] of prometheus35) {
+    it(`answers ${JSON.stringify(accept)} as Prometheus 3.5's /federate does`, () => {
+      assert.equal(negotiate(accept, { openMetrics: false }).contentType, want);
+    });
+  }
+
   it('uses the configured default escaping when the request names none', () => {
     assert.equal(negotiate('*/*', { defaultEscaping: 'allow-utf-8' }).escaping, 'allow-utf-8');
   });
