@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Readable, Writable } from 'node:stream';
 import { checkMetrics } from './check-metrics.js';
@@ -152,4 +154,75 @@ jobs_total 5 # {trace_id="x"} 1.0
   it('reports an empty document as valid', async () => {
     assert.deepEqual(await run(''), { code: 0, stdout: '', stderr: '' });
   });
+});
+
+/** promtool from PATH or from ../shared/tools/peers.sh's cache, or undefined. */
+function findPromtool(): string | undefined {
+  const inPath = spawnSync('promtool', ['--version'], { stdio: 'ignore' });
+  if (inPath.status === 0) return 'promtool';
+  const cache = process.env['XDG_CACHE_HOME'] ?? homedir() + '/.cache';
+  const peer = cache + '/ignis-peers/root/usr/bin/promtool';
+  return existsSync(peer) ? peer : undefined;
+}
+
+describe('check metrics against the real promtool', () => {
+  const promtool = findPromtool();
+  const docs: [string, string | Buffer][] = [
+    [
+      'lint problems of every kind',
+      `# TYPE requests counter
+requests 1
+# HELP latency_ms Latency.
+# TYPE latency_ms gauge
+latency_ms{statusCode="200"} 3
+latency_ms{statusCode="200"} 3
+latency_ms{statusCode="200"} 3
+# HELP x_s_ms X.
+# TYPE x_s_ms summary
+x_s_ms{quantile="0.5",le="1"} 1
+x_s_ms_sum 1
+x_s_ms_count 1
+# HELP job:up:sum a
+# TYPE job:up:sum gauge
+job:up:sum 1
+# HELP disk_kilobytes_minutes a
+# TYPE disk_kilobytes_minutes histogram
+disk_kilobytes_minutes_bucket{le="+Inf"} 1
+disk_kilobytes_minutes_sum 1
+disk_kilobytes_minutes_count 1
+# HELP boot_timestamp_seconds a
+# TYPE boot_timestamp_seconds counter
+boot_timestamp_seconds 1
+# HELP queue_gauge a
+# TYPE queue_gauge gauge
+queue_gauge 1
+foo_sum 1
+foo_bucket{le="1"} 1
+foo_sum{a="b"} 2
+`,
+    ],
+    ['a clean page', GOOD],
+    ['an invalid page', '# TYPE a gauge\na{b="c"} x\n'],
+    ['a TYPE after its samples', '# HELP a A.\na 1\n# TYPE a gauge\n'],
+  ];
+  for (const f of [
+    'promtool/testdata/metrics-test.prom',
+    'textparse/testdata/alltypes.237mfs.nometa.prom.txt',
+  ]) {
+    if (existsSync(SHARED + f)) docs.push([f, readFileSync(SHARED + f)]);
+  }
+  for (const [what, doc] of docs) {
+    it(`agrees with promtool on ${what}`, async (t) => {
+      if (promtool === undefined) {
+        t.skip('skipped: promtool not found (run ../shared/tools/peers.sh)');
+        return;
+      }
+      const want = spawnSync(promtool, ['check', 'metrics'], { input: doc });
+      const got = await run(doc);
+      assert.equal(got.code, want.status);
+      // Parse errors are worded differently (promtool quotes expfmt's messages); lint output
+      // must be byte for byte the same.
+      if (want.status !== 1) assert.equal(got.stderr, want.stderr.toString());
+    });
+  }
 });
