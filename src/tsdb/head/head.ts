@@ -14,6 +14,11 @@ import { MemSeries, NO_TIME } from './series.js';
 /** Default chunk range / block duration: 2 hours in ms (`--storage.tsdb.min-block-duration`). */
 export const DEFAULT_CHUNK_RANGE = 2 * 60 * 60 * 1000;
 
+/** The head's map key for a label set: 30 bits of its hash, a small integer. */
+function hashKey(labels: Labels): number {
+  return labels.hashLow() & 0x3fffffff;
+}
+
 /** Where the head writes its records: the WAL (or nothing, for a head without durability). */
 export interface RecordLog {
   /** Writes whole records (encoded by tsdb/record) in order; durable once `log` returns. */
@@ -69,8 +74,12 @@ export class Head implements Storage {
     outOfBoundSamples: 0,
   };
 
+  // Keyed by 30 bits of the label hash, so keys stay small integers (V8 Smis) that Map hashes
+  // without boxing; the rare collisions share an array and are told apart by equals().
   private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
-  private readonly byRef = new Map<number, MemSeries>();
+  // References are dense small integers: an array indexed by ref beats a Map on the hot path.
+  private readonly byRef: (MemSeries | undefined)[] = [];
+  private seriesCount = 0;
   private lastRef = 0;
   private txnCounter = 0;
   private minT = NO_TIME;
@@ -87,7 +96,7 @@ export class Head implements Storage {
 
   /** The number of series in the head (prometheus_tsdb_head_series). */
   numSeries(): number {
-    return this.byRef.size;
+    return this.seriesCount;
   }
 
   /** The oldest sample time in the head, or NO_TIME when empty. */
@@ -111,12 +120,12 @@ export class Head implements Storage {
 
   /** The series with this reference, if any. */
   seriesByRef(ref: number): MemSeries | undefined {
-    return this.byRef.get(ref);
+    return this.byRef[ref];
   }
 
   /** The series with these labels, if any. */
   seriesByLabels(labels: Labels): MemSeries | undefined {
-    const e = this.byHash.get(labels.hash());
+    const e = this.byHash.get(hashKey(labels));
     if (e === undefined) return undefined;
     if (e instanceof MemSeries) return e.labels.equals(labels) ? e : undefined;
     for (const s of e) if (s.labels.equals(labels)) return s;
@@ -133,13 +142,14 @@ export class Head implements Storage {
     const id = ref > 0 ? ref : ++this.lastRef;
     if (id > this.lastRef) this.lastRef = id;
     const s = new MemSeries(id, labels);
-    const h = labels.hash();
+    const h = hashKey(labels);
     const e = this.byHash.get(h);
     // Hash collisions are rare: a single series per hash is stored without an array.
     if (e === undefined) this.byHash.set(h, s);
     else if (e instanceof MemSeries) this.byHash.set(h, [e, s]);
     else e.push(s);
-    this.byRef.set(id, s);
+    this.byRef[id] = s;
+    this.seriesCount++;
     this.postings.add(id, labels);
     this.stats.seriesCreated++;
     return { series: s, created: true };
@@ -177,7 +187,7 @@ export class Head implements Storage {
   gc(mint: number): Set<number> {
     const removed = new Set<number>();
     let newMin = NO_TIME;
-    for (const s of this.byRef.values()) {
+    for (const s of this.allSeries()) {
       this.stats.chunksRemoved += s.truncateChunksBefore(mint);
       if (s.isEmpty() && s.pendingT === NO_TIME) {
         this.deleteSeries(s);
@@ -193,20 +203,21 @@ export class Head implements Storage {
   }
 
   private deleteSeries(s: MemSeries): void {
-    const h = s.labels.hash();
+    const h = hashKey(s.labels);
     const e = this.byHash.get(h);
     if (e instanceof MemSeries) this.byHash.delete(h);
     else if (e) {
       const rest = e.filter((x) => x !== s);
       this.byHash.set(h, rest.length === 1 ? rest[0]! : rest);
     }
-    this.byRef.delete(s.ref);
+    this.byRef[s.ref] = undefined;
+    this.seriesCount--;
     this.postings.delete(s.ref, s.labels);
     this.stats.seriesRemoved++;
   }
 
   /** Every series, in reference order (for checkpoints and compaction). */
   *allSeries(): IterableIterator<MemSeries> {
-    yield* this.byRef.values();
+    for (const s of this.byRef) if (s !== undefined) yield s;
   }
 }
