@@ -22,17 +22,17 @@ const SHORT_STRING = 64;
 
 /** Decodes UTF-8 bytes `b[start, end)` into a string. */
 export function decodeString(b: Uint8Array, start: number, end: number): string {
-  const n = end - start;
-  if (n === 0) return '';
-  if (n <= SHORT_STRING) {
-    let ascii = true;
-    for (let i = start; i < end; i++) {
-      if (b[i]! >= 0x80) {
-        ascii = false;
-        break;
-      }
+  if (end - start <= SHORT_STRING) {
+    // Label names and values are short and mostly ASCII: appending char codes is faster than
+    // any decoder call for them.
+    let s = '';
+    let i = start;
+    for (; i < end; i++) {
+      const c = b[i]!;
+      if (c >= 0x80) break;
+      s += String.fromCharCode(c);
     }
-    if (ascii) return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
+    if (i === end) return s;
   }
   return textDecoder.decode(b.subarray(start, end));
 }
