@@ -218,6 +218,25 @@ describe('writeOpenMetrics', () => {
     assert.equal(out, '# TYPE h histogram\nh_count 10000000000000000000\nh_count 1e+20\n# EOF\n');
   });
 
+  it("derives a counter's metadata name from its escaped name, as expfmt does", () => {
+    // expfmt escapes the whole `my.c_total` (doubling the suffix's underscore under `dots` and
+    // `values`) and then drops `_total`; samples and metadata stay consistent either way.
+    const fam: MetricFamily[] = [{ name: 'my.c', type: 'counter', samples: [s('my.c_total', L(), 1)] }];
+    assert.equal(
+      writeOpenMetrics(fam, { escaping: 'dots' }),
+      '# TYPE my_dot_c_ counter\nmy_dot_c__total 1.0\n# EOF\n',
+    );
+    assert.equal(
+      writeOpenMetrics(fam, { escaping: 'values' }),
+      '# TYPE U__my_2e_c_ counter\nU__my_2e_c__total 1.0\n# EOF\n',
+    );
+    assert.equal(
+      writeOpenMetrics(fam, { escaping: 'underscores' }),
+      '# TYPE my_c counter\nmy_c_total 1.0\n# EOF\n',
+    );
+    assert.equal(writeOpenMetrics(fam), '# TYPE "my.c" counter\n{"my.c_total"} 1.0\n# EOF\n');
+  });
+
   it('escapes names under the escaping schemes', () => {
     const fam: MetricFamily[] = [
       { name: 'a.b', type: 'counter', samples: [s('a.b_total', L('c.d', 'x'), 1)] },

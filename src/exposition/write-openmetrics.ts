@@ -11,6 +11,7 @@ import {
   formatFloat,
   LINE_BATCH,
   NameRenderer,
+  textFamilyName,
   trailingLabel,
   type WriteOptions,
 } from './write-text.js';
@@ -71,27 +72,30 @@ export function formatOpenMetricsTimestamp(ms: number): string {
 }
 
 /**
- * The name on the HELP, TYPE and UNIT lines and the type written. A counter whose samples do
- * not all carry `_total` (or `_created`) cannot be an OpenMetrics counter, so, like expfmt, it
- * is written as `unknown` under its own name.
+ * What a family's metadata lines say: `dtoName` is its name as expfmt holds it (a counter's
+ * with `_total`, an info's with `_info`), `strip` the suffix OpenMetrics drops from it on the
+ * metadata lines, `base` the family name samples extend. A counter whose samples do not all
+ * carry `_total` (or `_created`) cannot be an OpenMetrics counter, so, like expfmt, it is
+ * written as `unknown` under its own name.
  */
-function familyHeader(family: MetricFamily): { name: string; type: string } {
+function familyHeader(family: MetricFamily): { dtoName: string; strip: string; base: string; type: string } {
   const name = family.name;
   if (family.type === 'counter') {
     const base = name.endsWith('_total') ? name.slice(0, -6) : name;
     const total = base + '_total';
     const created = base + '_created';
     for (const s of family.samples) {
-      if (s.name !== total && s.name !== created) return { name, type: 'unknown' };
+      if (s.name !== total && s.name !== created)
+        return { dtoName: name, strip: '', base: name, type: 'unknown' };
     }
-    return { name: base, type: 'counter' };
+    return { dtoName: total, strip: '_total', base, type: 'counter' };
   }
-  if (family.type === 'info' && name.endsWith('_info')) {
-    // A family named the text way (`build_info`): OpenMetrics names it without the suffix.
-    const base = name.slice(0, -5);
-    if (family.samples.every((s) => s.name === name)) return { name: base, type: 'info' };
+  if (family.type === 'info') {
+    const dtoName = textFamilyName(family);
+    if (dtoName.endsWith('_info'))
+      return { dtoName, strip: '_info', base: dtoName.slice(0, -5), type: 'info' };
   }
-  return { name, type: family.type };
+  return { dtoName: name, strip: '', base: name, type: family.type };
 }
 
 /** Which samples may carry an exemplar in OpenMetrics 1.0: counter totals and buckets. */
@@ -132,8 +136,8 @@ function appendExemplar(out: string, e: Exemplar, names: NameRenderer): string {
  */
 export function appendOpenMetricsFamily(sink: ByteSink, family: MetricFamily, names: NameRenderer): void {
   const header = familyHeader(family);
-  if (names.announce(header.name)) {
-    const name = names.metricName(header.name);
+  if (names.announce(header.base)) {
+    const name = names.headerName(header.dtoName, header.strip);
     let head = '';
     if (family.help !== undefined) head += '# HELP ' + name + ' ' + escapeLabelValue(family.help) + '\n';
     head += '# TYPE ' + name + ' ' + header.type + '\n';
@@ -143,14 +147,14 @@ export function appendOpenMetricsFamily(sink: ByteSink, family: MetricFamily, na
     sink.write(head);
   }
   const exSuffix = exemplarSuffix(header.type);
-  const exName = exSuffix === '' ? '' : header.name + exSuffix;
+  const exName = exSuffix === '' ? '' : header.base + exSuffix;
   const last = trailingLabel(family);
   const samples: readonly FamilySample[] = family.samples;
   let pending = '';
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i]!;
-    let line = names.series(s.name, s.labels, last) + ' ';
-    line += isCountSample(header.type, s.name, header.name)
+    let line = names.series(s.name, header.dtoName, s.labels, last) + ' ';
+    line += isCountSample(header.type, s.name, header.base)
       ? formatCount(s.value)
       : formatOpenMetricsFloat(s.value);
     if (s.timestamp !== undefined) line += ' ' + formatOpenMetricsTimestamp(s.timestamp);

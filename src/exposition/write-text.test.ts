@@ -258,6 +258,34 @@ describe('writeText', () => {
     assert.equal(out, '# TYPE x untyped\nx{a="1"} 1\n# TYPE x_sum untyped\nx_sum{a="1"} 2\nx{a="2"} 3\n');
   });
 
+  it('escapes a family name before appending sample suffixes, and never touches legacy names', () => {
+    const fams: MetricFamily[] = [
+      {
+        name: 'my.hist',
+        type: 'histogram',
+        samples: [
+          s('my.hist_bucket', L('le', '+Inf'), 1),
+          s('my.hist_sum', L(), 2),
+          s('my.hist_count', L(), 1),
+        ],
+      },
+      {
+        name: 'http_requests_total',
+        type: 'counter',
+        samples: [s('http_requests_total', L('status_code', '200'), 3)],
+      },
+    ];
+    assert.equal(
+      writeText(fams, { escaping: 'dots' }),
+      '# TYPE my_dot_hist histogram\nmy_dot_hist_bucket{le="+Inf"} 1\nmy_dot_hist_sum 2\nmy_dot_hist_count 1\n' +
+        '# TYPE http_requests_total counter\nhttp_requests_total{status_code="200"} 3\n',
+    );
+    assert.equal(
+      writeText(fams.slice(0, 1), { escaping: 'values' }),
+      '# TYPE U__my_2e_hist histogram\nU__my_2e_hist_bucket{le="+Inf"} 1\nU__my_2e_hist_sum 2\nU__my_2e_hist_count 1\n',
+    );
+  });
+
   it('writes a quoted name without labels inside braces', () => {
     assert.equal(
       writeText([{ name: 'a b', type: 'gauge', samples: [s('a b', L(), 1)] }]),

@@ -160,14 +160,35 @@ export class NameRenderer {
     return true;
   }
 
+  /** A name escaped as `model.EscapeMetricFamily` escapes names: legacy-valid names never change. */
+  private escaped(name: string): string {
+    return isValidLegacyMetricName(name) ? name : escapeName(name, this.scheme);
+  }
+
   /**
-   * A name as it appears on a HELP, TYPE or UNIT line, or outside the braces of a sample:
-   * escaped by the scheme, then quoted if it is still not a legacy metric name.
+   * A family name as it appears on a HELP, TYPE or UNIT line: escaped, `strip` (OpenMetrics'
+   * `_total` of a counter) removed afterwards as expfmt removes it, then quoted if it is still
+   * not a legacy metric name.
    */
-  metricName(name: string): string {
+  headerName(name: string, strip = ''): string {
+    const e = this.escaped(name);
+    const n = strip !== '' && e.endsWith(strip) ? e.slice(0, -strip.length) : e;
+    return isValidLegacyMetricName(n) ? n : '"' + escapeLabelValue(n) + '"';
+  }
+
+  /**
+   * A sample name as written: `base` is the family's name as expfmt holds it (a counter's with
+   * `_total`), which is escaped before its suffix (`_bucket`, `_sum`…) is appended, so that a
+   * suffix's underscore is not doubled under the `dots` and `values` schemes; then quoted if it
+   * is still not a legacy metric name.
+   */
+  sampleName(name: string, base: string): string {
     let r = this.metricNames.get(name);
     if (r === undefined) {
-      const e = escapeName(name, this.scheme);
+      const e =
+        name.length > base.length && name.startsWith(base) && !isValidLegacyMetricName(base)
+          ? this.escaped(base) + name.slice(base.length)
+          : this.escaped(name);
       r = isValidLegacyMetricName(e) ? e : '"' + escapeLabelValue(e) + '"';
       this.metricNames.set(name, r);
     }
@@ -191,11 +212,11 @@ export class NameRenderer {
 
   /**
    * The series part of a sample line: `name{l="v",…}`, or `{"name",l="v",…}` when the name
-   * needs quotes. The label named `last` (a bucket's `le`, a quantile's `quantile`) is written
+   * needs quotes (`base` as for {@link sampleName}). The label named `last` (a bucket's `le`, a quantile's `quantile`) is written
    * after the others, where every client library writes it, so that output matches expfmt's.
    */
-  series(name: string, labels: Labels, last = ''): string {
-    const n = this.metricName(name);
+  series(name: string, base: string, labels: Labels, last = ''): string {
+    const n = this.sampleName(name, base);
     const flat = labels.flat();
     const quoted = n.charCodeAt(0) === 0x22;
     if (flat.length === 0) return quoted ? '{' + n + '}' : n;
@@ -252,8 +273,12 @@ function textType(family: MetricFamily): string {
   }
 }
 
-/** The name on the HELP and TYPE lines: the sample name for OpenMetrics-style counters and infos. */
-function textFamilyName(family: MetricFamily): string {
+/**
+ * The family's name as expfmt's protobuf families hold it, which the text format puts on the
+ * HELP and TYPE lines: the sample name for OpenMetrics-style counters (`_total`) and infos
+ * (`_info`), the family name otherwise.
+ */
+export function textFamilyName(family: MetricFamily): string {
   const name = family.name;
   const samples = family.samples;
   if (family.type === 'counter' && !name.endsWith('_total')) {
@@ -316,7 +341,7 @@ export class ByteSink {
 export function appendTextFamily(sink: ByteSink, family: MetricFamily, names: NameRenderer): void {
   const familyName = textFamilyName(family);
   if (names.announce(familyName)) {
-    const name = names.metricName(familyName);
+    const name = names.headerName(familyName);
     let head = '';
     if (family.help !== undefined) head += '# HELP ' + name + ' ' + escapeHelp(family.help) + '\n';
     sink.write(head + '# TYPE ' + name + ' ' + textType(family) + '\n');
@@ -333,11 +358,11 @@ export function appendTextFamily(sink: ByteSink, family: MetricFamily, names: Na
       // The common unlabelled sample: reuse the rendered name of the previous one.
       if (s.name !== lastName) {
         lastName = s.name;
-        lastRendered = names.series(s.name, s.labels);
+        lastRendered = names.series(s.name, familyName, s.labels);
       }
       line = lastRendered;
     } else {
-      line = names.series(s.name, s.labels, last);
+      line = names.series(s.name, familyName, s.labels, last);
     }
     line += ' ' + formatFloat(s.value);
     if (s.timestamp !== undefined) line += ' ' + s.timestamp;
