@@ -303,10 +303,14 @@ describe('checkpoint', () => {
     const d = await buildWal();
     fs.mkdirSync(path.join(d, checkpointName(1) + '.tmp'));
     fs.writeFileSync(path.join(d, checkpointName(1) + '.tmp', 'junk'), 'x');
+    fs.mkdirSync(path.join(d, checkpointName(0) + '.tmp'));
     assert.equal(lastCheckpoint(d), null);
     await checkpoint(d, 0, 1, keep, 0);
     assert.deepEqual(fs.readdirSync(lastCheckpoint(d)!.dir), ['00000000']);
-    assert.ok(!fs.existsSync(path.join(d, checkpointName(1) + '.tmp')));
+    assert.deepEqual(
+      fs.readdirSync(d).filter((n) => n.startsWith('checkpoint')),
+      [checkpointName(1)],
+    );
     fs.writeFileSync(path.join(d, checkpointName(9)), '');
     assert.throws(() => lastCheckpoint(d), /is not a directory/);
   });

@@ -73,6 +73,7 @@ export function checkpointName(index: number): string {
 
 // Only names that are the prefix plus digits are checkpoints; `checkpoint.N.tmp` is not.
 const CHECKPOINT_NAME = /^checkpoint\.(\d+)$/;
+const STALE_TMP = /^checkpoint\.\d+\.tmp$/;
 
 /** The checkpoints in `dir`, oldest first. */
 export function listCheckpoints(dir: string): CheckpointRef[] {
@@ -146,7 +147,11 @@ export async function checkpoint(
 
   const cpDir = path.join(dir, checkpointName(to));
   const tmpDir = cpDir + '.tmp';
-  fs.rmSync(tmpDir, { recursive: true, force: true });
+  // Temporary directories of checkpoints that a crash interrupted are garbage: only one
+  // checkpoint is written at a time.
+  for (const name of fs.readdirSync(dir)) {
+    if (STALE_TMP.test(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
   fs.mkdirSync(tmpDir);
   let cp: WAL | null = null;
   try {

@@ -180,11 +180,13 @@ export class WAL {
         if (this.alloc > 0) this.completePage();
         this.writeOut(this.flushed, this.pageStart);
       }
-      await new Promise<void>((resolve, reject) => fs.fsync(this.fd, (e) => (e ? reject(e) : resolve())));
+      const fd = this.fd;
+      if (fd >= 0)
+        await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
     } catch (e) {
       firstErr = e as Error;
     }
-    fs.closeSync(this.fd);
+    if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
     await this.pending;
     fsyncDir(this.dir);
