@@ -11,7 +11,8 @@ const walk = (dir) => {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
     // A compiled test whose source was deleted may linger in dist/; run only live ones.
-    else if (name.endsWith('.test.js') && existsSync(p.replace(/^dist/, 'src').replace(/\.js$/, '.ts'))) files.push(p);
+    else if (name.endsWith('.test.js') && existsSync(p.replace(/^dist/, 'src').replace(/\.js$/, '.ts')))
+      files.push(p);
   }
 };
 walk('dist');
