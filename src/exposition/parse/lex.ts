@@ -18,6 +18,8 @@ export const CH_SPACE = 0x20;
 export const CH_QUOTE = 0x22;
 /** `#`, which starts comments, metadata and exemplars. */
 export const CH_HASH = 0x23;
+/** `-` */
+export const CH_MINUS = 0x2d;
 /** `,`. */
 export const CH_COMMA = 0x2c;
 /** `=`. */

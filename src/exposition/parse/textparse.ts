@@ -21,6 +21,7 @@ import {
   CH_HASH,
   CH_LBRACE,
   CH_LF,
+  CH_MINUS,
   CH_QUOTE,
   CH_RBRACE,
   CH_SPACE,
@@ -189,11 +190,16 @@ export class PromParser extends ParserBase {
 
     while (q < n && ((c = s.charCodeAt(q)) === CH_SPACE || c === CH_TAB)) q++;
     this.hasTs = false;
-    if (q < n && isDigit(c)) {
+    // A negative timestamp: promtool's parser (expfmt) reads it, Prometheus's scraper does not
+    // (verified against Prometheus 3.5: "expected timestamp or new record"), so only the strict
+    // level used by `check metrics` accepts the sign.
+    const negative = this.strict && c === CH_MINUS && q + 1 < n && isDigit(s.charCodeAt(q + 1));
+    if (q < n && (isDigit(c) || negative)) {
+      if (negative) q++;
       const ts = q;
       while (q < n && isDigit(s.charCodeAt(q))) q++;
       if (!scanTimestamp(s, ts, q)) this.fail(ts, `timestamp ${excerpt(s.slice(ts, q))} is out of range`);
-      this.ts = floatOut[0]!;
+      this.ts = negative ? -floatOut[0]! : floatOut[0]!;
       this.hasTs = true;
       while (q < n && ((c = s.charCodeAt(q)) === CH_SPACE || c === CH_TAB)) q++;
       if (q < n && c !== CH_LF) return this.unexpected(q, 'expected next entry after timestamp');
