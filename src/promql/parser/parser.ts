@@ -728,8 +728,9 @@ class Parser {
         de.pos.start = this.starts[signAt]!;
         return de;
       }
-      if (de.kind === 'DurationExpr' && de.wrapped && sign === Tok.ADD) return de;
-      return this.durationNode(sign === Tok.SUB ? '-' : '+', null, de, {
+      // A unary plus changes nothing; Prometheus keeps it in the tree but prints it away.
+      if (sign === Tok.ADD) return de;
+      return this.durationNode('-', null, de, {
         start: this.starts[signAt]!,
         end: de.pos.end,
       });

@@ -4,7 +4,7 @@
  * strings and quoted names with Go's quoting.
  */
 import { isValidLegacyLabelName } from '../../model/names.js';
-import { compareStrings, goQuote } from '../../model/strings.js';
+import { compareStrings } from '../../model/strings.js';
 import type {
   DurationExpr,
   Expr,
@@ -14,6 +14,7 @@ import type {
   VectorSelector,
 } from './ast.js';
 import { formatDuration, formatFloatF, formatFloatG } from './format.js';
+import { quoteString } from './quote.js';
 
 /** The canonical PromQL text of an expression (Prometheus's String()). */
 export function exprToString(e: Expr): string {
@@ -43,7 +44,7 @@ export function exprToString(e: Expr): string {
       if (e.duration) return e.val < 0 ? '-' + formatDuration(-e.val * 1000) : formatDuration(e.val * 1000);
       return formatFloatF(e.val);
     case 'StringLiteral':
-      return goQuote(e.val);
+      return quoteString(e.val);
     case 'ParenExpr':
       return '(' + exprToString(e.expr) + ')';
     case 'UnaryExpr':
@@ -59,7 +60,7 @@ export function exprToString(e: Expr): string {
 
 /** A label name as written in grouping lists: bare when legacy-valid, else Go-quoted. */
 export function labelNameString(name: string): string {
-  return isValidLegacyLabelName(name) ? name : goQuote(name);
+  return isValidLegacyLabelName(name) ? name : quoteString(name);
 }
 
 function labelList(names: readonly string[]): string {
@@ -112,7 +113,8 @@ function vectorSelectorString(vs: VectorSelector, withModifiers: boolean): strin
   for (const m of vs.matchers) {
     // The name written before the braces is printed there, not as a matcher.
     if (m.name === '__name__' && m.type === '=' && m.value === vs.name && m.value !== '') continue;
-    labelStrings.push(m.toString());
+    // As Matcher.toString, but raw bytes in values print as \xNN (see quoteString).
+    labelStrings.push(labelNameString(m.name) + m.type + quoteString(m.value));
   }
   let s = vs.name;
   if (labelStrings.length > 0) s += '{' + labelStrings.sort(compareStrings).join(',') + '}';

@@ -31,7 +31,7 @@ function hexVal(c: number): number {
 /**
  * Turns the bytes produced by `\x` and octal escapes into a string: valid UTF-8 sequences decode
  * to their characters (`"\xc3\xa9"` is `é`, as in Go), and each byte that is not part of a valid
- * sequence becomes the lone surrogate U+DC80+byte ("surrogateescape"), so that the string is not
+ * sequence becomes the lone surrogate U+DC00+byte (U+DC80..U+DCFF) ("surrogateescape"), so that the string is not
  * well-formed Unicode, just as Go's string is not valid UTF-8, and the byte can be recovered.
  */
 function decodeBytes(bytes: number[]): string {
@@ -68,7 +68,7 @@ function decodeBytes(bytes: number[]): string {
       out += String.fromCodePoint(cp);
       i += need + 1;
     } else {
-      out += String.fromCharCode(0xdc80 + b);
+      out += String.fromCharCode(0xdc00 + b);
       i++;
     }
   }
@@ -190,4 +190,30 @@ export function unquote(s: string): string | null {
   }
   flush();
   return out;
+}
+
+/**
+ * Go's strconv.Quote for a string from {@link unquote}: like goQuote, except that the lone
+ * surrogates U+DC80..U+DCFF standing for raw bytes print as `\xNN`, as Go prints invalid UTF-8.
+ */
+export function quoteString(s: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    if (c >= 0xdc80 && c <= 0xdcff) {
+      out += goQuote(s.slice(from, i)).slice(1, -1) + '\\x' + (c - 0xdc00).toString(16).padStart(2, '0');
+      from = i + 1;
+    }
+  }
+  if (from === 0) return goQuote(s);
+  return '"' + out + goQuote(s.slice(from)).slice(1, -1) + '"';
 }
