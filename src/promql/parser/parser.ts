@@ -366,20 +366,19 @@ class Parser {
   /** Precedence climbing over binary operators of at least `minPrec`. */
   private parseBinary(minPrec: number): Expr {
     this.enter();
-    const depthAtStart = this.depth;
     let lhs = this.parseUnary();
     for (;;) {
       const k = this.kind();
       const prec = precedence(k);
       if (prec === 0 || prec < minPrec) break;
-      // A left-deep chain nests as deeply as it is long, for the checker and the printer.
-      this.enter();
       this.advance();
       const mods = this.parseBinModifiers();
+      // Left-associative chains (`a + b + c …`) loop here rather than recurse, and the checker
+      // and printer walk their left spines iteratively, so they do not count as nesting.
       const rhs = this.parseBinary(k === Tok.POW ? prec : prec + 1);
       lhs = this.newBinary(lhs, BINARY_OPS.get(k)!, mods, rhs);
     }
-    this.depth = depthAtStart - 1;
+    this.depth--;
     return lhs;
   }
 
@@ -496,9 +495,12 @@ class Parser {
   // --- postfix modifiers: ranges, subqueries, offset, @, anchored, smoothed ----------------
 
   private parsePostfix(e: Expr): Expr {
+    const depthAtStart = this.depth;
     for (;;) {
       switch (this.kind()) {
         case Tok.LEFT_BRACKET:
+          // Each subquery wraps the expression once more; the checker and printer recurse into it.
+          this.enter();
           e = this.parseRangeOrSubquery(e);
           break;
         case Tok.OFFSET:
@@ -516,6 +518,7 @@ class Parser {
           this.setExtendedRange(e, 'smoothed');
           break;
         default:
+          this.depth = depthAtStart;
           return e;
       }
     }
@@ -532,8 +535,8 @@ class Parser {
       this.advance();
       let errMsg = '';
       if (e.kind !== 'VectorSelector') errMsg = 'ranges only allowed for vector selectors';
-      else if (e.offset !== 0) errMsg = 'no offset modifiers allowed before range';
-      else if (e.timestamp !== null) errMsg = 'no @ modifiers allowed before range';
+      else if (e.offset !== 0 || e.offsetExpr !== null) errMsg = 'no offset modifiers allowed before range';
+      else if (e.timestamp !== null || e.startOrEnd !== null) errMsg = 'no @ modifiers allowed before range';
       if (errMsg !== '') this.addErr({ start: this.starts[lb]!, end: this.ends[rb]! }, errMsg);
       const ms: MatrixSelector = {
         kind: 'MatrixSelector',
@@ -606,10 +609,8 @@ class Parser {
   /** A duration expression (Prometheus's duration_expr): literals, + - * / % ^, step(), range(), min_of(), max_of(). */
   private parseDurationExpr(minPrec: number): Expr {
     this.enter();
-    const depthAtStart = this.depth;
-    let lhs = this.parseDurationUnary();
-    lhs = this.continueDurationExpr(lhs, minPrec);
-    this.depth = depthAtStart - 1;
+    const lhs = this.continueDurationExpr(this.parseDurationUnary(), minPrec);
+    this.depth--;
     return lhs;
   }
 
@@ -618,7 +619,6 @@ class Parser {
       const k = this.kind();
       const prec = durationPrecedence(k);
       if (prec === 0 || prec < minPrec) return lhs;
-      this.enter();
       const opAt = this.i;
       this.advance();
       const rhs = this.parseDurationExpr(k === Tok.POW ? prec : prec + 1);
@@ -696,11 +696,13 @@ class Parser {
       const inner = this.parseDurationExpr(1);
       this.expect(Tok.RIGHT_PAREN);
       this.requireDurationExprs(inner.pos);
-      if (inner.kind === 'DurationExpr') {
-        inner.wrapped = true;
-        inner.pos = { start: this.starts[at]!, end: this.lastEnd() };
-      }
-      return inner;
+      const pos = { start: this.starts[at]!, end: this.lastEnd() };
+      // A parenthesised literal becomes a wrapped unary plus, so that it prints back with its
+      // parentheses, as in Prometheus (`foo[(5s)]`).
+      const de = inner.kind === 'DurationExpr' ? inner : this.durationNode('+', null, inner, pos);
+      de.wrapped = true;
+      de.pos = pos;
+      return de;
     }
     return this.unexpected();
   }
@@ -747,16 +749,7 @@ class Parser {
       return withSign(this.parseDurationPrimary());
     }
     if (k2 === Tok.LEFT_PAREN) {
-      if (sign !== 0) {
-        this.advance();
-        const inner = this.parseDurationExpr(1);
-        this.expect(Tok.RIGHT_PAREN);
-        if (inner.kind === 'DurationExpr') {
-          inner.wrapped = true;
-          inner.pos = { start: this.starts[at]!, end: this.lastEnd() };
-        }
-        return withSign(inner);
-      }
+      if (sign !== 0) return withSign(this.parseDurationPrimary());
       // A parenthesised operand is a full duration expression and, as in Prometheus's grammar,
       // keeps going: `x offset (1m) + 2m` offsets by 1m2s.
       const paren = this.parseDurationPrimary();
@@ -1258,8 +1251,27 @@ class Parser {
     return typ;
   }
 
-  private checkBinary(n: BinaryExpr): void {
-    const lt = this.checkAST(n.lhs);
+  /**
+   * Checks a binary expression and its left spine without recursing down the spine, so that a
+   * long `a + b + c + …` chain costs no stack. The order of checks and errors is Prometheus's:
+   * the left operand first, then the right, then the node itself.
+   */
+  private checkBinary(top: BinaryExpr): void {
+    const spine: BinaryExpr[] = [top];
+    let base = top.lhs;
+    while (base.kind === 'BinaryExpr') {
+      spine.push(base);
+      base = base.lhs;
+    }
+    let lt = this.checkAST(base);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const n = spine[i]!;
+      this.checkBinaryNode(n, lt);
+      lt = n.valueType;
+    }
+  }
+
+  private checkBinaryNode(n: BinaryExpr, lt: ValueType): void {
     const rt = this.checkAST(n.rhs);
     if (n.returnBool && !isComparisonOperator(n.op)) {
       this.addErr(this.opRange(n), 'bool modifier can only be used on comparison operators');

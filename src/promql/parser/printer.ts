@@ -6,6 +6,7 @@
 import { isValidLegacyLabelName } from '../../model/names.js';
 import { compareStrings } from '../../model/strings.js';
 import type {
+  BinaryExpr,
   DurationExpr,
   Expr,
   MatrixSelector,
@@ -24,16 +25,27 @@ export function exprToString(e: Expr): string {
       if (e.param !== null) s += exprToString(e.param) + ', ';
       return s + exprToString(e.expr) + ')';
     }
-    case 'BinaryExpr':
-      return (
-        exprToString(e.lhs) +
-        ' ' +
-        e.op +
-        (e.returnBool ? ' bool' : '') +
-        matchingString(e.vectorMatching) +
-        ' ' +
-        exprToString(e.rhs)
-      );
+    case 'BinaryExpr': {
+      // The left spine is walked iteratively so that long operator chains cost no stack.
+      const spine: BinaryExpr[] = [e];
+      let base = e.lhs;
+      while (base.kind === 'BinaryExpr') {
+        spine.push(base);
+        base = base.lhs;
+      }
+      let s = exprToString(base);
+      for (let i = spine.length - 1; i >= 0; i--) {
+        const n = spine[i]!;
+        s +=
+          ' ' +
+          n.op +
+          (n.returnBool ? ' bool' : '') +
+          matchingString(n.vectorMatching) +
+          ' ' +
+          exprToString(n.rhs);
+      }
+      return s;
+    }
     case 'Call':
       return e.func.name + '(' + e.args.map(exprToString).join(', ') + ')';
     case 'MatrixSelector':
