@@ -55,25 +55,10 @@ class HeadSeriesIterator implements SampleIterator {
 
   next(): ValueType {
     if (this.done) return ValueType.None;
-    for (;;) {
-      if (this.it === null && !this.nextChunk()) return ValueType.None;
-      const it = this.it!;
-      // Within the first chunk (and any after a seek), samples before mint are skipped.
-      const vt = it.t < this.mint ? it.seek(this.mint) : it.next();
-      if (vt === ValueType.None) {
-        const err = it.err();
-        if (err !== null) return this.fail(err);
-        if (!this.nextChunk()) return ValueType.None;
-        continue;
-      }
-      if (it.t > this.maxt) {
-        this.done = true;
-        return ValueType.None;
-      }
-      this.t = it.t;
-      this.v = it.v;
-      return ValueType.Float;
-    }
+    if (this.it === null && !this.nextChunk()) return ValueType.None;
+    // Within the first chunk, samples before mint are skipped.
+    const it = this.it!;
+    return this.settle(it.t < this.mint ? it.seek(this.mint) : it.next(), this.mint);
   }
 
   seek(t: number): ValueType {
@@ -85,15 +70,23 @@ class HeadSeriesIterator implements SampleIterator {
       while (this.ci + 1 < this.chunks.length && this.chunks[this.ci + 1]!.maxT < target) this.ci++;
       if (!this.nextChunk()) return ValueType.None;
     }
+    return this.settle(this.it!.seek(target), target);
+  }
+
+  /**
+   * Completes a move: when the chunk iterator ran out (`vt` is None), continues with the first
+   * sample ≥ `target` of the following chunks; stops at the end of the range.
+   */
+  private settle(vt: ValueType, target: number): ValueType {
     for (;;) {
-      const it = this.it!;
-      const vt = it.seek(target);
       if (vt === ValueType.None) {
-        const err = it.err();
+        const err = this.it!.err();
         if (err !== null) return this.fail(err);
         if (!this.nextChunk()) return ValueType.None;
+        vt = this.it!.seek(target);
         continue;
       }
+      const it = this.it!;
       if (it.t > this.maxt) {
         this.done = true;
         return ValueType.None;

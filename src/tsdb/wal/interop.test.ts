@@ -4,13 +4,13 @@
  * several pages, segment cuts, the stale marker) read by promtool's own WAL replay.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Labels } from '../../model/labels.js';
 import { STALE_NAN } from '../../model/value.js';
+import { selfScrapeConfig, startPrometheus, type RunningPrometheus } from '../../util/peer-prometheus.js';
 import { peerBinary } from '../../util/testenv.js';
 import { decodeMetadata, decodeSeries, decodeTombstones } from '../record/decode.js';
 import { Encbuf } from '../record/encbuf.js';
@@ -33,65 +33,28 @@ import { WAL } from './wal.js';
 const prometheus = peerBinary('prometheus', 'WAL format interop with Prometheus');
 const promtool = peerBinary('promtool', 'WAL format interop with promtool');
 const tmp = tempDir('ignis-wal-interop-');
-const children: ChildProcess[] = [];
+const running: RunningPrometheus[] = [];
 after(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const p of running) p.kill();
   removeDir(tmp);
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs Prometheus scraping itself on 127.0.0.1 for a few scrapes, then stops it; returns its data directory. */
 async function prometheusWrites(name: string, extraFlags: string[]): Promise<string> {
   const dataDir = path.join(tmp, name);
-  const port = await freePort();
-  const cfg = path.join(tmp, `${name}.yml`);
-  fs.writeFileSync(
-    cfg,
-    `global: {scrape_interval: 500ms}\nscrape_configs:\n  - job_name: self\n    static_configs: [{targets: ['127.0.0.1:${port}']}]\n`,
-  );
-  let out = '';
-  const proc = spawn(
-    prometheus!,
-    [
-      `--config.file=${cfg}`,
-      `--storage.tsdb.path=${dataDir}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-      ...extraFlags,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(proc);
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const p = await startPrometheus({
+    binary: prometheus!,
+    dataDir,
+    config: selfScrapeConfig('500ms'),
+    flags: extraFlags,
+  });
+  running.push(p);
   // Wait until a few scrapes are in: `up` has samples over at least 1.5 s.
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`prometheus exited early:\n${out}`);
-    try {
-      const res = await fetch(`${base}/api/v1/query?query=count_over_time(up[1m])`);
-      const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
-      if (Number(body.data?.result?.[0]?.value[1] ?? 0) >= 4) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`prometheus did not scrape in 30s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  await exited;
+  await p.waitFor('four scrapes', async () => {
+    const data = await p.query<{ value: [number, string] }[]>('count_over_time(up[1m])');
+    return Number(data.result[0]?.value[1] ?? 0) >= 4;
+  });
+  await p.stop();
   return dataDir;
 }
 
