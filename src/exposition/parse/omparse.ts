@@ -56,7 +56,6 @@ const META_NAMES = ['', 'HELP', 'TYPE', 'UNIT'];
 
 /** Parses OpenMetrics 1.0 text one entry at a time. */
 export class OpenMetricsParser extends ParserBase {
-  private readonly validator: OpenMetricsValidator | undefined;
   private done = false;
   /** The timestamp as written (seconds), for the validator's ordering checks. */
   private tsSeconds = 0;
@@ -80,15 +79,6 @@ export class OpenMetricsParser extends ParserBase {
   constructor(input: string | Uint8Array | DecodedInput, options: ParserOptions = {}) {
     super(input, options);
     this.validator = this.strict ? new OpenMetricsValidator(this) : undefined;
-  }
-
-  /** Advances to the next entry. */
-  next(): Entry {
-    if (this.failed !== undefined) throw this.failed;
-    const e = this.advance();
-    if (this.validator !== undefined) this.failed = this.validator.observe(e);
-    if (this.failed !== undefined) throw this.failed;
-    return e;
   }
 
   /** The HELP text, unescaped as a label value is (`\\`, `\"`, `\n`). */
@@ -188,7 +178,7 @@ export class OpenMetricsParser extends ParserBase {
     return key;
   }
 
-  private advance(): Entry {
+  protected advance(): Entry {
     if (this.done) return Entry.EOF;
     const s = this.s;
     const p = this.pos;

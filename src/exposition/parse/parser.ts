@@ -98,6 +98,12 @@ const LABEL_STRIDE = 4;
 const INSERTION_SORT_MAX = 24;
 
 /** State and accessors shared by both parsers; subclasses supply the scanning. */
+/** Cross-line checks of the strict level: sees each entry after the parser produced it. */
+export interface EntryValidator {
+  /** Checks the entry just parsed; returns the error that makes the document invalid, if any. */
+  observe(e: Entry): ParseError | undefined;
+}
+
 export abstract class ParserBase implements Parser {
   /** The decoded exposition. */
   protected readonly s: string;
@@ -115,6 +121,8 @@ export abstract class ParserBase implements Parser {
   protected readonly strict: boolean;
   /** The error that stopped the parser; `next()` throws it again. */
   protected failed: ParseError | undefined;
+  /** The strict level's cross-line checks, fed every entry; undefined when lenient. */
+  protected validator: EntryValidator | undefined;
 
   private readonly badLines: readonly number[];
   private badIdx = 0;
@@ -161,7 +169,17 @@ export abstract class ParserBase implements Parser {
     this.strict = options.strictness === 'strict';
   }
 
-  abstract next(): Entry;
+  /** Advances to the next entry; throws the ParseError that stopped the parser, again on every call. */
+  next(): Entry {
+    if (this.failed !== undefined) throw this.failed;
+    const e = this.advance();
+    if (this.validator !== undefined) this.failed = this.validator.observe(e);
+    if (this.failed !== undefined) throw this.failed;
+    return e;
+  }
+
+  /** Scans the next entry (the format-specific part of {@link next}). */
+  protected abstract advance(): Entry;
 
   /** The 1-based line on which the current entry starts. */
   get line(): number {

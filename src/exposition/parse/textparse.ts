@@ -47,21 +47,10 @@ const KEYWORD_TYPE = 2;
 
 /** Parses the Prometheus text format 0.0.4 one entry at a time. */
 export class PromParser extends ParserBase {
-  private readonly validator: TextValidator | undefined;
-
   /** A parser over a whole exposition (decoded once if it is bytes). */
   constructor(input: string | Uint8Array | DecodedInput, options: ParserOptions = {}) {
     super(input, options);
     this.validator = this.strict ? new TextValidator(this) : undefined;
-  }
-
-  /** Advances to the next entry. */
-  next(): Entry {
-    if (this.failed !== undefined) throw this.failed;
-    const e = this.advance();
-    if (this.validator !== undefined) this.failed = this.validator.observe(e);
-    if (this.failed !== undefined) throw this.failed;
-    return e;
   }
 
   /** The HELP text: `\\` and `\n` unescaped, everything else as written. */
@@ -72,7 +61,7 @@ export class PromParser extends ParserBase {
     return hasBackslash(s, a, b) ? unescapeHelp(s, a, b) : s.slice(a, b);
   }
 
-  private advance(): Entry {
+  protected advance(): Entry {
     const s = this.s;
     const n = this.n;
     for (;;) {
