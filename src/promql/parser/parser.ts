@@ -668,9 +668,9 @@ class Parser {
       const nl = this.parseNumberLiteral();
       return this.checkDurationRange(nl, nl.pos);
     }
-    if ((k === Tok.STEP || k === Tok.RANGE) && this.kind(at + 1) === Tok.LEFT_PAREN) {
+    if (k === Tok.STEP || k === Tok.RANGE) {
       this.advance();
-      this.advance();
+      this.expect(Tok.LEFT_PAREN);
       this.expect(Tok.RIGHT_PAREN);
       const de = this.durationNode(k === Tok.STEP ? 'step' : 'range', null, null, {
         start: this.starts[at]!,
@@ -680,9 +680,10 @@ class Parser {
       return de;
     }
     const fn = this.durationFunc();
-    if (fn !== null && this.kind(at + 1) === Tok.LEFT_PAREN) {
+    // Inside brackets min_of/max_of are keywords; elsewhere identifiers, functions only before `(`.
+    if (fn !== null && (k !== Tok.IDENTIFIER || this.kind(at + 1) === Tok.LEFT_PAREN)) {
       this.advance();
-      this.advance();
+      this.expect(Tok.LEFT_PAREN);
       const a = this.parseDurationExpr(1);
       this.expect(Tok.COMMA);
       const b = this.parseDurationExpr(1);
@@ -742,9 +743,7 @@ class Parser {
       const signed = withSign(nl) as NumberLiteral;
       return this.checkDurationRange(signed, signAt >= 0 ? this.tokRange(signAt) : nl.pos);
     }
-    if ((k2 === Tok.STEP || k2 === Tok.RANGE) && this.kind(at + 1) === Tok.LEFT_PAREN) {
-      return withSign(this.parseDurationPrimary());
-    }
+    if (k2 === Tok.STEP || k2 === Tok.RANGE) return withSign(this.parseDurationPrimary());
     if (this.durationFunc() !== null && this.kind(at + 1) === Tok.LEFT_PAREN) {
       return withSign(this.parseDurationPrimary());
     }
@@ -846,8 +845,11 @@ class Parser {
     }
     let vs: VectorSelector | null = null;
     if (e.kind === 'VectorSelector') vs = e;
-    else if (e.kind === 'MatrixSelector' && e.vectorSelector.kind === 'VectorSelector') vs = e.vectorSelector;
-    else if (e.kind === 'SubqueryExpr') {
+    else if (e.kind === 'MatrixSelector') {
+      // A range over anything but a selector has already been reported.
+      if (e.vectorSelector.kind !== 'VectorSelector') return;
+      vs = e.vectorSelector;
+    } else if (e.kind === 'SubqueryExpr') {
       this.addErr(e.pos, `${which} modifier is not supported for subqueries`);
       return;
     } else {
