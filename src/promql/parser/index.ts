@@ -19,3 +19,4 @@ export {
 } from './duration-expr.js';
 export { lex, type TokenStream } from './lexer.js';
 export { Tok, type TokenKind } from './token.js';
+export { MAX_CHARACTERS_PER_LINE, prettify } from './prettier.js';
