@@ -12,8 +12,8 @@
  * 32-bit halves of their float64 bits, so every bit pattern (NaN payloads such as the stale
  * marker, -0, subnormals) round-trips exactly.
  */
-import { Buffer } from 'node:buffer';
 import { ValueType, type SampleIterator } from '../../storage/interface.js';
+import { arenaCopy } from './arena.js';
 import { BStream, BStreamReader } from './bstream.js';
 import { Encoding, type Chunk, type ChunkAppender } from './chunk.js';
 
@@ -21,8 +21,6 @@ import { Encoding, type Chunk, type ChunkAppender } from './chunk.js';
 const CHUNK_HEADER_SIZE = 2;
 /** Largest sample count the uint16 header can hold. */
 const MAX_SAMPLES = 0xffff;
-/** Spare capacity beyond which `compact()` reallocates (Prometheus: chunkCompactCapacityThreshold). */
-const COMPACT_CAPACITY_THRESHOLD = 32;
 /** "No leading/trailing window yet": forces the first XOR-encoded value to write its own window. */
 const NO_WINDOW = 0xff;
 
@@ -69,17 +67,16 @@ export class XORChunk implements Chunk {
     return b.length < CHUNK_HEADER_SIZE ? 0 : (b[0]! << 8) | b[1]!;
   }
 
-  /** Releases spare capacity of the write buffer. */
+  /**
+   * Releases the write buffer: the chunk keeps an exact copy of its bytes in the chunk arena
+   * (see arena.ts) and reads from there. It stays appendable, as a stored chunk is: a later
+   * `appender()` copies the bytes into a new stream.
+   */
   compact(): void {
     const s = this.stream;
-    if (s !== null && s.buf.length > s.byteLength() + COMPACT_CAPACITY_THRESHOLD) {
-      // An exact-size buffer of its own (not from Node's shared pool, which a long-lived chunk
-      // would pin), plus one spare byte so the invariant "bits past pos are zero" has room. A
-      // Buffer, like the stream's other buffers, so readers see one kind of array.
-      const b = Buffer.alloc(s.byteLength() + 1);
-      b.set(s.buf.subarray(0, b.length));
-      s.buf = b;
-    }
+    if (s === null) return;
+    this.data = arenaCopy(s.bytes());
+    this.stream = null;
   }
 
   /**

@@ -12,7 +12,7 @@ import { encodeExemplars, encodeMetadata, encodeSeries } from '../record/encode.
 import { SampleBatch, encodeSamples } from '../record/samples.js';
 import type { RefExemplar, RefMetadata } from '../record/types.js';
 import type { Head } from './head.js';
-import { Appendable, NO_TIME, type MemSeries } from './series.js';
+import { Appendable, type MemSeries } from './series.js';
 
 // One encoding buffer reused by every commit: commits run one at a time on the event loop.
 const enc = new Encbuf(64 * 1024);
@@ -54,7 +54,7 @@ export class HeadAppender implements Appender {
       throw new StorageError('out_of_bounds');
     }
     const s = this.resolve(ref, labels);
-    switch (s.appendable(t, v, this.txn)) {
+    switch (s.appendable(t, v, this.txn, this.batch)) {
       case Appendable.Yes:
         break;
       case Appendable.Duplicate:
@@ -65,9 +65,8 @@ export class HeadAppender implements Appender {
       case Appendable.DuplicateDifferentValue:
         throw new StorageError('duplicate_sample');
     }
-    s.pendingT = t;
-    s.pendingV = v;
     s.pendingTxn = this.txn;
+    s.pendingIdx = this.batch.length;
     this.series.push(s);
     this.batch.push(s.ref, t, v);
     return s.ref;
@@ -103,7 +102,7 @@ export class HeadAppender implements Appender {
       const t = ts[i]!;
       if (s.append(t, vs[i]!, range)) stats.chunksCreated++;
       this.head.updateTimeBounds(t);
-      if (s.pendingTxn === this.txn) s.pendingT = NO_TIME;
+      s.pendingTxn = 0;
     }
     stats.samplesAppended += n;
     for (const { s, e } of this.exemplars) this.head.exemplars.add(s.ref, s.labels, e);
@@ -113,7 +112,7 @@ export class HeadAppender implements Appender {
   rollback(): void {
     this.open();
     this.closed = true;
-    for (const s of this.series) if (s.pendingTxn === this.txn) s.pendingT = NO_TIME;
+    for (const s of this.series) s.pendingTxn = 0;
     // Series were created in the head already; the WAL must know them whatever happens to
     // the samples, or a later sample for the same series would reference an unknown ref.
     if (this.head.wal !== null && this.created.length > 0) {

@@ -189,7 +189,7 @@ export class Head implements Storage {
     let newMin = NO_TIME;
     for (const s of this.allSeries()) {
       this.stats.chunksRemoved += s.truncateChunksBefore(mint);
-      if (s.isEmpty() && s.pendingT === NO_TIME) {
+      if (s.isEmpty() && s.pendingTxn === 0) {
         this.deleteSeries(s);
         removed.add(s.ref);
       } else {

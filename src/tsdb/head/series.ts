@@ -45,23 +45,35 @@ function sameBits(a: number, b: number): boolean {
   return u32[0] === u32[2] && u32[1] === u32[3];
 }
 
-/** A series held in the head. */
+// Shared by every series without closed chunks; never modified (closing a chunk makes a new
+// array), so a fresh series costs no array of its own.
+const NO_CHUNKS: readonly HeadChunk[] = [];
+
+/** Reads a pending sample back: the appender's typed arrays, by index. */
+export interface PendingSamples {
+  readonly ts: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+/**
+ * A series held in the head. Memory per series matters (a head holds millions), so fields are
+ * few: the last timestamp is the open chunk's end, and an uncommitted sample is referred to by
+ * its index in the appender's batch rather than copied here.
+ */
 export class MemSeries {
-  /** Closed chunks, oldest first. */
-  readonly chunks: HeadChunk[] = [];
+  /** Closed chunks, oldest first (exact-size arrays, replaced rather than grown). */
+  chunks: readonly HeadChunk[] = NO_CHUNKS;
   /** The chunk being appended to, if any. */
   head: HeadChunk | null = null;
   private app: XORAppender | null = null;
   /** When the open chunk must be cut (Prometheus's `nextAt`). */
   private nextAt = NO_TIME;
-  /** Timestamp and value of the last committed sample. */
-  lastT = NO_TIME;
+  /** Value of the last committed sample (for the duplicate check). */
   lastV = 0;
-  /** Timestamp and value of the last sample appended in an uncommitted transaction. */
-  pendingT = NO_TIME;
-  pendingV = 0;
-  /** The transaction that wrote `pendingT`, so a new transaction ignores a stale one. */
+  /** The open transaction holding an uncommitted sample of this series, or 0. */
   pendingTxn = 0;
+  /** Index of that sample in the transaction's batch. */
+  pendingIdx = 0;
   /** The metric metadata last recorded for this series. */
   metadata: Metadata | undefined;
 
@@ -77,13 +89,22 @@ export class MemSeries {
     return this.head ? this.head.minT : NO_TIME;
   }
 
-  /** Checks a sample against the last one this transaction or an earlier one wrote. */
-  appendable(t: number, v: number, txn: number): Appendable {
-    let lastT = this.lastT;
-    let lastV = this.lastV;
-    if (this.pendingTxn === txn && this.pendingT !== NO_TIME) {
-      lastT = this.pendingT;
-      lastV = this.pendingV;
+  /** Timestamp of the last committed sample, or NO_TIME. */
+  get lastT(): number {
+    if (this.head !== null) return this.head.maxT;
+    return this.chunks.length > 0 ? this.chunks[this.chunks.length - 1]!.maxT : NO_TIME;
+  }
+
+  /** Checks a sample against the last one this transaction (`pending`) or an earlier one wrote. */
+  appendable(t: number, v: number, txn: number, pending: PendingSamples): Appendable {
+    let lastT: number;
+    let lastV: number;
+    if (this.pendingTxn === txn) {
+      lastT = pending.ts[this.pendingIdx]!;
+      lastV = pending.values[this.pendingIdx]!;
+    } else {
+      lastT = this.lastT;
+      lastV = this.lastV;
     }
     if (lastT === NO_TIME || t > lastT) return Appendable.Yes;
     if (t < lastT) return Appendable.OutOfOrder;
@@ -119,7 +140,6 @@ export class MemSeries {
     }
     this.app!.append(t, v);
     c.maxT = t;
-    this.lastT = t;
     this.lastV = v;
     return cut;
   }
@@ -127,7 +147,7 @@ export class MemSeries {
   private cut(t: number, chunkRange: number): HeadChunk {
     if (this.head !== null) {
       this.head.chunk.compact();
-      this.chunks.push(this.head);
+      this.chunks = [...this.chunks, this.head];
     }
     const chunk = new XORChunk();
     const c: HeadChunk = { chunk, minT: t, maxT: NO_TIME };
@@ -144,7 +164,7 @@ export class MemSeries {
   truncateChunksBefore(mint: number): number {
     let i = 0;
     while (i < this.chunks.length && this.chunks[i]!.maxT < mint) i++;
-    if (i > 0) this.chunks.splice(0, i);
+    if (i > 0) this.chunks = this.chunks.length === i ? NO_CHUNKS : this.chunks.slice(i);
     if (this.head !== null && this.chunks.length === 0 && this.head.maxT < mint) {
       this.head = null;
       this.app = null;
