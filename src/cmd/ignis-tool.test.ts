@@ -43,6 +43,6 @@ describe('ignis (server entry point)', () => {
     assert.equal(run(SERVER, ['--help']).status, 0);
     const r = run(SERVER, ['--no-such-flag']);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /unknown flag --no-such-flag/);
+    assert.match(r.stderr, /ignis: error: unknown long flag '--no-such-flag', try --help/);
   });
 });

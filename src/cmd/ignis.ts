@@ -1,39 +1,220 @@
 #!/usr/bin/env node
 /**
- * ignis: the server. The storage engine, the query engine and the HTTP API are still being
- * built (see the README's status table), so for now the program answers `--help` and
- * `--version` and says plainly that it cannot serve yet, rather than pretending to.
+ * ignis: the server. Parses Prometheus's flags, opens the data directory (replaying the WAL),
+ * serves the HTTP endpoints, and shuts down cleanly on SIGTERM, SIGINT or /-/quit.
+ *
+ * Still to come (see the README's status table): the PromQL query API, scraping, rules and
+ * remote write. The configuration file is read and served on /api/v1/status/config.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DB, DBOpenError } from '../tsdb/db.js';
+import { Logger, type LogFormat, type LogLevel } from '../util/log.js';
+import { registerCoreRoutes, registerHeadMetrics } from '../web/core.js';
+import { registerProcessMetrics } from '../web/metrics/process.js';
+import { Registry, family } from '../web/metrics/registry.js';
+import { WebServer } from '../web/server.js';
+import { FlagError, flagsHelp, parseFlags, parsePromDuration } from './flags.js';
 import { isMainModule } from './main.js';
-import { versionBanner } from './version.js';
+import { SERVER_FLAGS } from './server-flags.js';
+import { version, versionBanner } from './version.js';
 
-const USAGE = `usage: ignis [<flags>]
-
-The ignis monitoring server (Prometheus-compatible).
-
-Flags:
-  -h, --help     Show help.
-      --version  Show application version.
-
-Status: the server is not assembled yet. What works today is the data model, the
-Prometheus text and OpenMetrics formats, and 'ignis-tool check metrics'; see README.md.
+/** The configuration used when `--config.file` is left at its default and no such file exists. */
+export const EMBEDDED_CONFIG = `# ignis's built-in default: scrape ignis itself every 15s.
+global:
+  scrape_interval: 15s
+  evaluation_interval: 15s
+scrape_configs:
+  - job_name: ignis
+    static_configs:
+      - targets: ['localhost:9090']
 `;
 
-/** Runs the server program with the given arguments and returns the exit code. */
-export function runServer(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
-  if (args.includes('--version')) {
-    out.write(versionBanner('ignis'));
-    return 0;
-  }
-  const unknown = args.find((a) => a !== '-h' && a !== '--help');
-  if (unknown !== undefined) {
-    err.write(`ignis: error: unknown flag ${unknown}, try --help\n`);
+/** Streams and hooks the server uses (tests pass their own). */
+export interface ServerIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** A running server, for tests and the signal handlers. */
+export interface RunningServer {
+  /** The addresses the HTTP server is bound to. */
+  addresses: string[];
+  /** Resolves when the server has shut down. */
+  done: Promise<void>;
+  /** Starts a clean shutdown. */
+  shutdown(reason: string): void;
+}
+
+/**
+ * Starts the server with `args`. Returns an exit code for `--help`, `--version` and bad flags
+ * (after printing), or the running server.
+ */
+export async function startServer(args: string[], io: ServerIO): Promise<number | RunningServer> {
+  let flags;
+  try {
+    flags = parseFlags(SERVER_FLAGS, args);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    io.stderr.write(`ignis: error: ${e.message}, try --help\n`);
     return 1;
   }
-  out.write(USAGE);
-  return 0;
+  if (flags.help) {
+    io.stdout.write(flagsHelp('ignis', 'The ignis monitoring server (Prometheus-compatible).', SERVER_FLAGS));
+    return 0;
+  }
+  if (flags.version) {
+    io.stdout.write(versionBanner('ignis'));
+    return 0;
+  }
+  if (flags.args.length > 0) {
+    io.stderr.write(`ignis: error: unexpected ${flags.args[0]}, try --help\n`);
+    return 1;
+  }
+  const v = flags.values;
+  const log = new Logger(io.stderr, v.get('log.level') as LogLevel, v.get('log.format') as LogFormat);
+  log.info('Starting ignis', { version: version(), node: process.version });
+
+  // The configuration: the named file, or the embedded default when the default path is absent.
+  const configFile = v.get('config.file')!;
+  let configText: string;
+  const readConfig = (): string => {
+    if (!fs.existsSync(configFile) && !flags.given.has('config.file')) return EMBEDDED_CONFIG;
+    return fs.readFileSync(configFile, 'utf8');
+  };
+  try {
+    configText = readConfig();
+  } catch (e) {
+    log.error('Error loading config', { file: configFile, err: e as Error });
+    return 1;
+  }
+  let lastConfigTime = new Date();
+  let reloadConfigSuccess = true;
+
+  const dataDir = v.get('storage.tsdb.path')!;
+  const retention = v.get('storage.tsdb.retention.time') || '15d';
+  let ready = false;
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  registry.register(() => [
+    family(
+      'prometheus_build_info',
+      'gauge',
+      "A metric with a constant '1' value labeled by version, revision, branch, goversion from which prometheus was built, and the goos and goarch for the build.",
+      1,
+    ),
+    family(
+      'prometheus_ready',
+      'gauge',
+      'Whether Prometheus startup was fully completed and the server is ready for normal operation.',
+      ready ? 1 : 0,
+    ),
+    family(
+      'prometheus_config_last_reload_successful',
+      'gauge',
+      'Whether the last configuration reload attempt was successful.',
+      reloadConfigSuccess ? 1 : 0,
+    ),
+    family(
+      'prometheus_config_last_reload_success_timestamp_seconds',
+      'gauge',
+      'Timestamp of the last successful configuration reload.',
+      Math.floor(lastConfigTime.getTime() / 1000),
+    ),
+  ]);
+
+  const web = new WebServer({
+    listenAddresses: flags.lists.get('web.listen-address') ?? [v.get('web.listen-address')!],
+    routePrefix: (
+      v.get('web.route-prefix') || new URL(v.get('web.external-url') || 'http://localhost/').pathname
+    ).replace(/\/+$/, ''),
+    registry,
+    logger: log.with({ component: 'web' }),
+  });
+  let shutdown: (reason: string) => void = () => {};
+  let db: DB | null = null;
+  registerCoreRoutes(web, {
+    registry,
+    ready: () => ready,
+    enableLifecycle: v.get('web.enable-lifecycle') === 'true',
+    reload: async () => {
+      try {
+        configText = readConfig();
+        reloadConfigSuccess = true;
+        lastConfigTime = new Date();
+        log.info('Completed loading of configuration file', { filename: configFile });
+      } catch (e) {
+        reloadConfigSuccess = false;
+        log.error('Error reloading config', { err: e as Error });
+        throw e;
+      }
+    },
+    quit: () => shutdown('/-/quit'),
+    flags: v,
+    version: version(),
+    runtime: () => ({ reloadConfigSuccess, lastConfigTime, storageRetention: retention }),
+    configYAML: () => configText,
+    walReplay: () => db?.walReplayStatus ?? { min: 0, max: 0, current: 0 },
+  });
+
+  // Listen first, as Prometheus does, so /-/healthy answers (and /-/ready says 503) during replay.
+  let addresses: string[];
+  try {
+    addresses = await web.start();
+  } catch (e) {
+    log.error('Error starting web server', { err: e as Error });
+    return 1;
+  }
+  log.info('Listening', { address: addresses.join(','), component: 'web' });
+
+  try {
+    db = await DB.open(path.resolve(dataDir), {
+      minBlockDuration: parsePromDuration(v.get('storage.tsdb.min-block-duration')!),
+      noLockfile: v.get('storage.tsdb.no-lockfile') === 'true',
+      logger: log,
+    });
+  } catch (e) {
+    log.error(e instanceof DBOpenError ? 'Opening storage failed' : 'Opening storage failed unexpectedly', {
+      err: e as Error,
+    });
+    await web.close();
+    return 1;
+  }
+  registerHeadMetrics(registry, db.head);
+  ready = true;
+  log.info('Server is ready to receive web requests.');
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let stopping = false;
+  shutdown = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.warn('Received shutdown request, exiting gracefully...', { reason });
+    void (async () => {
+      await web.close();
+      await db?.close();
+      log.info('See you next time!');
+      resolveDone();
+    })();
+  };
+  return { addresses, done, shutdown };
 }
 
 if (isMainModule(import.meta.url)) {
-  process.exitCode = runServer(process.argv.slice(2), process.stdout, process.stderr);
+  const io = { stdout: process.stdout, stderr: process.stderr };
+  startServer(process.argv.slice(2), io).then(
+    (r) => {
+      if (typeof r === 'number') {
+        process.exitCode = r;
+        return;
+      }
+      for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => r.shutdown(sig));
+      void r.done.then(() => process.exit(0));
+    },
+    (e: unknown) => {
+      process.stderr.write(`ignis: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

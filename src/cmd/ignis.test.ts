@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { startServer, type RunningServer } from './ignis.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ignis-server-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function io() {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d: Buffer) => (stdout += d.toString()));
+  err.on('data', (d: Buffer) => (stderr += d.toString()));
+  return { io: { stdout: out, stderr: err }, text: () => ({ stdout, stderr }) };
+}
+
+async function start(
+  name: string,
+  extra: string[] = [],
+): Promise<{ srv: RunningServer; base: string; logs: () => string }> {
+  const o = io();
+  const r = await startServer(
+    [`--storage.tsdb.path=${path.join(tmp, name)}`, '--web.listen-address=127.0.0.1:0', ...extra],
+    o.io,
+  );
+  assert.notEqual(typeof r, 'number', o.text().stderr);
+  const srv = r as RunningServer;
+  return { srv, base: `http://${srv.addresses[0]}`, logs: () => o.text().stderr };
+}
+
+describe('ignis server', () => {
+  it('rejects unknown and malformed flags with exit 1 and a kingpin-style message', async () => {
+    for (const [args, msg] of [
+      [['--nope'], "ignis: error: unknown long flag '--nope', try --help"],
+      [['--query.timeout=abc'], `invalid value "abc" for flag '--query.timeout'`],
+      [['--log.level=loud'], 'enum value must be one of debug,info,warn,error'],
+    ] as const) {
+      const o = io();
+      assert.equal(await startServer([...args], o.io), 1);
+      assert.ok(o.text().stderr.includes(msg), o.text().stderr);
+    }
+  });
+
+  it('serves health, readiness, /metrics and the status endpoints, then shuts down cleanly', async () => {
+    const { srv, base, logs } = await start('basic');
+    assert.equal((await fetch(`${base}/-/healthy`)).status, 200);
+    const ready = await fetch(`${base}/-/ready`);
+    assert.equal(ready.status, 200);
+    assert.equal(await ready.text(), 'Prometheus Server is Ready.\n');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^prometheus_tsdb_head_series 0$/m);
+    assert.match(metrics, /^prometheus_http_requests_total\{code="200",handler="\/-\/ready"\} 1$/m);
+    const flags = (await (await fetch(`${base}/api/v1/status/flags`)).json()) as {
+      status: string;
+      data: Record<string, string>;
+    };
+    assert.equal(flags.status, 'success');
+    assert.equal(flags.data['query.lookback-delta'], '5m');
+    const cfg = (await (await fetch(`${base}/api/v1/status/config`)).json()) as { data: { yaml: string } };
+    assert.match(cfg.data.yaml, /job_name: ignis/);
+    const build = (await (await fetch(`${base}/api/v1/status/buildinfo`)).json()) as {
+      data: { version: string };
+    };
+    assert.match(build.data.version, /^\d+\.\d+\.\d+/);
+    // Lifecycle endpoints are off by default, as in Prometheus.
+    const quit = await fetch(`${base}/-/quit`, { method: 'POST' });
+    assert.equal(quit.status, 403);
+    assert.equal((await fetch(`${base}/no/such/page`)).status, 404);
+    assert.equal((await fetch(`${base}/-/healthy`, { method: 'DELETE' })).status, 405);
+    srv.shutdown('test');
+    await srv.done;
+    assert.match(logs(), /See you next time!/);
+    assert.equal(fs.existsSync(path.join(tmp, 'basic', 'lock')), false);
+    assert.ok(fs.existsSync(path.join(tmp, 'basic', 'wal')));
+  });
+
+  it('honours the route prefix and /-/quit when the lifecycle API is enabled', async () => {
+    const { srv, base } = await start('prefix', ['--web.route-prefix=/prom', '--web.enable-lifecycle']);
+    assert.equal((await fetch(`${base}/-/healthy`)).status, 404);
+    assert.equal((await fetch(`${base}/prom/-/healthy`)).status, 200);
+    const quit = await fetch(`${base}/prom/-/quit`, { method: 'POST' });
+    assert.equal(quit.status, 200);
+    await srv.done;
+  });
+
+  it('refuses to open a data directory another live process has locked', async () => {
+    const dir = path.join(tmp, 'locked');
+    fs.mkdirSync(dir, { recursive: true });
+    // PID 1 is always alive.
+    fs.writeFileSync(path.join(dir, 'lock'), '1');
+    const o = io();
+    assert.equal(
+      await startServer([`--storage.tsdb.path=${dir}`, '--web.listen-address=127.0.0.1:0'], o.io),
+      1,
+    );
+    assert.match(o.text().stderr, /lock DB directory/);
+  });
+});
