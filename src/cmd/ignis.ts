@@ -8,8 +8,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { MemoryStorage } from '../storage/memory.js';
 import { DB, DBOpenError } from '../tsdb/db.js';
 import { Logger, type LogFormat, type LogLevel } from '../util/log.js';
+import { registerV1 } from '../web/api/v1.js';
 import { registerCoreRoutes, registerHeadMetrics } from '../web/core.js';
 import { registerProcessMetrics } from '../web/metrics/process.js';
 import { Registry, family } from '../web/metrics/registry.js';
@@ -155,6 +157,13 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     runtime: () => ({ reloadConfigSuccess, lastConfigTime, storageRetention: retention }),
     configYAML: () => configText,
     walReplay: () => db?.walReplayStatus ?? { min: 0, max: 0, current: 0 },
+  });
+
+  // Storage endpoints answer from the DB once it is open; until then queries see nothing.
+  const EMPTY_STORAGE = new MemoryStorage();
+  registerV1(web, {
+    storage: { querier: (mint, maxt) => (db ?? EMPTY_STORAGE).querier(mint, maxt) },
+    head: () => db?.head ?? null,
   });
 
   // Listen first, as Prometheus does, so /-/healthy answers (and /-/ready says 503) during replay.
