@@ -62,6 +62,7 @@ export type AggEmit = (metric: Labels, dropName: boolean, v: number) => void;
 /** Per-group running state, reused across steps. */
 class GroupState {
   seen = false;
+  drop = false;
   count = 0;
   value = 0;
   kahanC = 0;
@@ -103,6 +104,7 @@ export class Aggregator {
       const f = vec.vs[i]!;
       if (!s.seen) {
         s.seen = true;
+        s.drop = vec.drop[i]!;
         order.push(g.index);
         s.count = 1;
         s.value = f;
@@ -112,9 +114,15 @@ export class Aggregator {
         s.values.length = 0;
         switch (op) {
           case 'stddev':
-          case 'stdvar':
+          case 'stdvar': {
+            // Welford's update from an empty state, so that a lone NaN or Inf yields NaN.
             s.value = 0;
+            s.mean = 0;
+            const delta = f;
+            [s.mean, s.kahanC] = kahanSumInc(delta, 0, 0);
+            s.value = delta * (f - (s.mean + s.kahanC));
             break;
+          }
           case 'quantile':
             s.values.push(f);
             break;
@@ -127,6 +135,7 @@ export class Aggregator {
         continue;
       }
       s.count++;
+      if (vec.drop[i]) s.drop = true;
       switch (op) {
         case 'sum':
           [s.value, s.kahanC] = kahanSumInc(f, s.value, s.kahanC);
@@ -189,7 +198,9 @@ export class Aggregator {
         default:
           v = s.value;
       }
-      emit(this.grouper.groups[gi]!.labels, false, v);
+      // A group keeps `__name__` only through `by (__name__)`; whether it is dropped at the end
+      // follows its inputs (delayed name removal).
+      emit(this.grouper.groups[gi]!.labels, s.drop, v);
     }
   }
 

@@ -7,7 +7,7 @@ import { Labels, LabelsBuilder } from '../../model/labels.js';
 import type { BinaryOp, VectorMatching } from '../parser/ast.js';
 import { goPow } from './mathutil.js';
 import { QueryError } from './types.js';
-import { METRIC_NAME, type Vec } from './vector.js';
+import { METRIC_NAME, NAME_LABELS, type Vec } from './vector.js';
 
 /** Result of {@link scalarBinop} for comparisons: whether the pair passed. */
 export interface BinopOut {
@@ -129,7 +129,7 @@ function resultMetric(ctx: VectorBinopContext, lhs: Labels, rhs: Labels): Labels
   if (cached) return cached;
   const vm = ctx.matching;
   lb.reset(lhs);
-  if (!ctx.delayedNameRemoval && (shouldDropMetricName(ctx.op) || ctx.returnBool)) lb.del(METRIC_NAME);
+  if (!ctx.delayedNameRemoval && (shouldDropMetricName(ctx.op) || ctx.returnBool)) lb.del(...NAME_LABELS);
   if (vm.card === 'one-to-one') {
     if (vm.on) lb.keep(...vm.matchingLabels);
     else lb.del(...vm.matchingLabels);

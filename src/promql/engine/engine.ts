@@ -18,7 +18,7 @@ import {
   type QueryValue,
   type Sample,
 } from './types.js';
-import { METRIC_NAME, containsSameLabelset, type StepSeries } from './vector.js';
+import { METRIC_NAME, containsSameLabelset, dropMetricName, type StepSeries } from './vector.js';
 
 /** Feature flags (Prometheus's `--enable-feature` names) that the engine understands. */
 export const ENGINE_FEATURES = [
@@ -124,6 +124,9 @@ export class Engine {
       deadline: Date.now() + this.timeout,
       delayedNameRemoval: this.features.has('promql-delayed-name-removal'),
       ann,
+      queryStart: start,
+      queryEnd: end,
+      queryStep: step,
       samples: { current: 0 },
     };
     const ev = new Evaluator(settings, start, end, instant ? 1 : step);
@@ -143,7 +146,7 @@ export class Engine {
         break;
       case 'matrix': {
         const series = r.series.map((s) => ({
-          metric: settings.delayedNameRemoval && s.dropName ? s.metric.without(METRIC_NAME) : s.metric,
+          metric: settings.delayedNameRemoval && s.dropName ? dropMetricName(s.metric) : s.metric,
           ts: s.ts.slice(0, s.n),
           vs: s.vs.slice(0, s.n),
         }));
@@ -181,7 +184,7 @@ function finishNames(series: StepSeries[], delayed: boolean): StepSeries[] {
   let changed = false;
   for (const s of series) {
     if (s.dropName && s.metric.has(METRIC_NAME)) {
-      s.metric = s.metric.without(METRIC_NAME);
+      s.metric = dropMetricName(s.metric);
       changed = true;
     }
     s.dropName = false;

@@ -72,6 +72,12 @@ export interface EvalSettings {
   delayedNameRemoval: boolean;
   /** Annotations of the query. */
   ann: Annotations;
+  /** The query's start, ms (for start() and range()). */
+  queryStart: number;
+  /** The query's end, ms. */
+  queryEnd: number;
+  /** The query's step, ms (0 for instant queries). */
+  queryStep: number;
   /** Samples currently held (for maxSamples). */
   samples: { current: number };
 }
@@ -655,6 +661,24 @@ export class Evaluator {
       }
       case 'pi':
         return { kind: 'scalar', vs: new Float64Array(this.numSteps).fill(Math.PI) };
+      case 'step':
+        return { kind: 'scalar', vs: new Float64Array(this.numSteps).fill(this.s.queryStep / 1000) };
+      case 'range':
+        return {
+          kind: 'scalar',
+          vs: new Float64Array(this.numSteps).fill((this.s.queryEnd - this.s.queryStart) / 1000),
+        };
+      case 'start':
+        return { kind: 'scalar', vs: new Float64Array(this.numSteps).fill(this.s.queryStart / 1000) };
+      case 'end':
+        return { kind: 'scalar', vs: new Float64Array(this.numSteps).fill(this.s.queryEnd / 1000) };
+      case 'min_of':
+      case 'max_of': {
+        const a = this.asScalar(this.eval(e.args[0]!));
+        const b = this.asScalar(this.eval(e.args[1]!));
+        const f = name === 'min_of' ? Math.min : Math.max;
+        return { kind: 'scalar', vs: a.map((x, i) => f(x, b[i]!)) };
+      }
       case 'vector': {
         const vs = this.asScalar(this.eval(e.args[0]!));
         const s = newStepSeries(Labels.EMPTY, this.numSteps, false);
@@ -901,7 +925,7 @@ export class Evaluator {
       }
       return this.dropNames(out);
     }
-    const input = this.asVector(args[0]!);
+    const input = args[0]!.kind === 'vector' ? args[0]!.series : [];
     const strArg = (k: number): string => {
       const a = args[k]!;
       if (a.kind !== 'string') throw new QueryError('execution', 'expected string argument');
@@ -969,6 +993,11 @@ export class Evaluator {
       case 'histogram_fraction': {
         const isQ = name === 'histogram_quantile';
         const p0 = this.asScalar(args[0]!);
+        if (isQ) {
+          for (const q of p0)
+            if (!(q >= 0 && q <= 1))
+              this.s.ann.warn(`quantile value should be between 0 and 1, got ${goFloat(q)}`);
+        }
         const p1 = isQ ? p0 : this.asScalar(args[1]!);
         const vecArg = this.asVector(args[isQ ? 1 : 2]!);
         const cache = new Map<Labels, Labels | null>();

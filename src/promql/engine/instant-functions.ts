@@ -318,8 +318,11 @@ export function bucketFraction(lower: number, upper: number, input: Bucket[]): n
     let lowerBound = i > 0 ? buckets[i - 1]!.upper : -Infinity;
     const upperBound = b.upper;
     if (i === 0 && upperBound > 0) lowerBound = lowerBound === -Infinity ? 0 : lowerBound;
+    // A bucket reaching down to -Inf has no width to interpolate in: all of it lies below v.
     const interp = (v: number): number =>
-      rank + ((b.count - rank) * (v - lowerBound)) / (upperBound - lowerBound);
+      lowerBound === -Infinity
+        ? b.count
+        : rank + ((b.count - rank) * (v - lowerBound)) / (upperBound - lowerBound);
     if (!lowerSet && lowerBound >= lower) {
       lowerRank = rank;
       lowerSet = true;
@@ -383,7 +386,8 @@ export function classicHistogramFunction(
     }
     let base = cache.get(m);
     if (base === undefined) {
-      base = dropMetricName(m.without('le'));
+      // Under delayed name removal the name still separates groups; it goes at the end.
+      base = delayed ? m.without('le') : dropMetricName(m.without('le'));
       cache.set(m, base);
     }
     if (base === null) continue;
@@ -408,9 +412,8 @@ export function classicHistogramFunction(
     } else {
       v = bucketFraction(p0, p1, g.buckets);
     }
-    emit(g.metric, false, v);
+    emit(g.metric, delayed, v);
   }
-  void delayed;
 }
 
 /** Orders labels the way the sort of a matrix result does. */

@@ -320,6 +320,7 @@ export const RANGE_KERNELS: ReadonlyMap<string, RangeKernel> = new Map<string, R
     'mad_over_time',
     (_ts, vs, lo, hi, c) => {
       if (hi === lo) return undefined;
+      for (let i = lo; i < hi; i++) if (Number.isNaN(vs[i]!)) return NaN;
       const median = quantileOfWindow(0.5, vs, lo, hi, c);
       const n = hi - lo;
       const dev = new Float64Array(n);

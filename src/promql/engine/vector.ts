@@ -139,9 +139,12 @@ export function containsSameLabelset(metrics: readonly Labels[]): boolean {
   return false;
 }
 
-/** The labels without `__name__`. */
+/** The labels Prometheus drops with the metric name: the name and the type and unit metadata labels. */
+export const NAME_LABELS = [METRIC_NAME, '__type__', '__unit__'];
+
+/** The labels without `__name__` (and the `__type__`/`__unit__` labels that describe it). */
 export function dropMetricName(metric: Labels): Labels {
-  return metric.has(METRIC_NAME) ? metric.without(METRIC_NAME) : metric;
+  return metric.without(...NAME_LABELS);
 }
 
 /** An empty label set, shared. */

@@ -171,12 +171,14 @@ function expandItem(tok: string, out: ValueItem[]): boolean {
     return false;
   }
   try {
+    // In series values `0x5` is "0 repeated", not hexadecimal, as Prometheus's series lexer reads it.
+    if (/^[+-]?0x\d+$/i.test(tok)) throw new TestFileError('repetition');
     out.push({ kind: 'float', v: parseNumber(tok) });
     return false;
   } catch {
     // Not a plain number: one of the expanding forms.
   }
-  m = /^([+-]?(?:0x[0-9a-f]+|inf|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))([+-])(.+)x(\d+)$/i.exec(tok);
+  m = /^([+-]?(?:inf|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))([+-])(.+)x(\d+)$/i.exec(tok);
   if (m) {
     const a = parseNumber(m[1]!);
     const b = parseNumber(m[3]!) * (m[2] === '-' ? -1 : 1);
