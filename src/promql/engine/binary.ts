@@ -209,9 +209,10 @@ export function vectorBinop(
     const sig = ctx.sigs.sig(ls);
     const j = rightSigs.get(sig);
     if (j === undefined) {
-      const fill = swapped ? fillL : fillR;
-      if (fill === null) continue;
-      produce(ls, lhs.drop[i]!, lhs.vs[i]!, ls, fill);
+      // Fill values apply to the sides as matched (after group_right swaps them), and the
+      // missing series takes the matching labels of the present one.
+      if (fillR === null) continue;
+      produce(ls, lhs.drop[i]!, lhs.vs[i]!, ctx.sigs.matchLabels(ls), fillR);
       continue;
     }
     if (rhsMatched) rhsMatched[j] = 1;
@@ -243,12 +244,11 @@ export function vectorBinop(
     }
     produce(ls, lhs.drop[i]!, lhs.vs[i]!, rs, rhs.vs[j]!);
   }
-  const fillOne = swapped ? fillR : fillL;
-  if (rhsMatched && fillOne !== null) {
+  if (rhsMatched && fillL !== null) {
     for (let j = 0; j < rhs.n; j++) {
       if (rhsMatched[j]) continue;
       const rs = rhs.metrics[j]!;
-      produce(rs, rhs.drop[j]!, fillOne, rs, rhs.vs[j]!);
+      produce(ctx.sigs.matchLabels(rs), rhs.drop[j]!, fillL, rs, rhs.vs[j]!);
     }
   }
 }

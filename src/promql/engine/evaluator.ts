@@ -36,6 +36,7 @@ import {
   sortByLabel,
 } from './instant-functions.js';
 import { formatGoF6 } from './mathutil.js';
+import { formatFloatF } from '../parser/format.js';
 import { RANGE_KERNELS, type RangeKernelContext } from './range-functions.js';
 import { Annotations, QueryError, TOO_MANY_SAMPLES_MESSAGE } from './types.js';
 import {
@@ -1017,6 +1018,43 @@ export class Evaluator {
         }
         break;
       }
+      case 'histogram_quantiles': {
+        const vecArg = this.asVector(args[0]!);
+        const label = strArg(1);
+        const qs = args.slice(2).map((a) => this.asScalar(a));
+        const cache = new Map<Labels, Labels | null>();
+        const withLabel = new Map<string, Map<Labels, Labels>>();
+        const lb = new LabelsBuilder();
+        for (const q of qs) {
+          for (const x of q)
+            if (!(x >= 0 && x <= 1))
+              this.s.ann.warn(`quantile value should be between 0 and 1, got ${goFloat(x)}`);
+        }
+        for (let i = 0; i < this.numSteps; i++) {
+          step = i;
+          Evaluator.fillVec(v, vecArg, i);
+          for (const q of qs) {
+            const qv = q[i]!;
+            const text = quantileLabel(qv);
+            let m = withLabel.get(text);
+            if (!m) {
+              m = new Map();
+              withLabel.set(text, m);
+            }
+            const byMetric = m;
+            const emitQ = (metric: Labels, dn: boolean, x: number): void => {
+              let out = byMetric.get(metric);
+              if (!out) {
+                out = lb.reset(metric).set(label, text).labels();
+                byMetric.set(metric, out);
+              }
+              acc.add(out, dn, step, x);
+            };
+            classicHistogramFunction(v, 'quantile', qv, qv, this.s.ann, emitQ, delayed, cache);
+          }
+        }
+        break;
+      }
       default:
         throw new QueryError('execution', `function ${name} is not supported yet`);
     }
@@ -1050,6 +1088,12 @@ function absentLabels(arg: Expr): Labels {
 /** A label set's position in [0, 1) for limit_ratio (stable per label set). */
 function ratioOf(m: Labels): number {
   return (m.hashHigh() * 4294967296 + m.hashLow()) / 18446744073709551616;
+}
+
+/** A quantile as histogram_quantiles labels it: shortest form with at least one decimal (`0.0`, `0.25`). */
+function quantileLabel(q: number): string {
+  const t = formatFloatF(q);
+  return /^-?\d+$/.test(t) ? t + '.0' : t;
 }
 
 /** Go's %v/%g formatting of a float for messages. */
