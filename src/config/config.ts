@@ -699,6 +699,7 @@ function defaultRawScrape(): RawScrape {
 /** The scrape config codec (`config.ScrapeConfig` in Go's messages). */
 export const scrapeConfigCodec = struct<RawScrape>('config.ScrapeConfig', scrapeFields, {
   defaults: defaultRawScrape,
+  goName: 'config.ScrapeConfig',
   validate(c, d) {
     collectOtherSD(c, d);
     if (c.jobName === '') d.fail('job_name is empty');
@@ -819,6 +820,7 @@ const alertmanagerCodec = struct<RawAlertmanager>(
       relabelConfigs: [],
       alertRelabelConfigs: [],
     }),
+    goName: 'config.AlertmanagerConfig',
     validate(c, d) {
       collectOtherSD(c, d);
       validateHTTPClientConfig(c, d);
@@ -978,6 +980,7 @@ const remoteWriteCodec = struct<RawRemoteWrite>(
       azuread: null,
       googleIam: null,
     }),
+    goName: 'config.RemoteWriteConfig',
     validate(c, d) {
       if (c.url === null) d.fail('url for remote_write is empty');
       if (c.writeRelabelConfigs.some((r) => r === null))
@@ -1030,6 +1033,7 @@ const remoteReadCodec = struct<RawRemoteRead>(
       requiredMatchers: {},
       filterExternalLabels: true,
     }),
+    goName: 'config.RemoteReadConfig',
     validate(c, d) {
       if (c.url === null) d.fail('url for remote_read is empty');
       validateHeaders(c.headers, d);

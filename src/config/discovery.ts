@@ -117,7 +117,7 @@ const TARGET_GROUP_TYPE =
 const targetGroup = struct<TargetGroup>(
   TARGET_GROUP_TYPE,
   [field('targets', 'targets', list(str), true), field('labels', 'labels', labelSet)],
-  { defaults: () => ({ targets: [], labels: {} }) },
+  { defaults: () => ({ targets: [], labels: {} }), goName: 'targetgroup.Group' },
 );
 
 /** The target group codec (also used for file_sd files). */
@@ -130,6 +130,7 @@ const fileSD = struct<FileSDConfig>(
   [field('files', 'files', list(str)), field('refresh_interval', 'refreshInterval', duration)],
   {
     defaults: () => ({ files: [], refreshInterval: 5 * 60_000 }),
+    goName: 'file.SDConfig',
     validate(c, d) {
       if (c.files.length === 0) d.fail('file service discovery config must contain at least one path name');
       for (const f of c.files)
@@ -147,6 +148,7 @@ const httpSD = struct<HTTPSDConfig>(
   ],
   {
     defaults: () => ({ ...defaultHTTPClientConfig(), url: '', refreshInterval: 60_000 }),
+    goName: 'http.SDConfig',
     validate(c, d) {
       if (c.url === '') d.fail('URL is missing');
       if (!URL.canParse(c.url)) d.fail(`parse ${JSON.stringify(c.url)}: invalid URL`);
@@ -168,6 +170,7 @@ const dnsSD = struct<DNSSDConfig>(
   ],
   {
     defaults: () => ({ names: [], refreshInterval: 30_000, type: 'SRV', port: 0 }),
+    goName: 'dns.SDConfig',
     validate(c, d) {
       if (c.names.length === 0) d.fail('DNS-SD config must contain at least one SRV record name');
       switch (c.type.toUpperCase()) {

@@ -87,7 +87,7 @@ const regex: Codec<string> = {
       new FastRegexMatcher(s);
     } catch (e) {
       // Go reports the anchored expression it compiled.
-      if (e instanceof RegexError) d.fail(e.message.replace(`\`${s}\``, `\`^(?s:${s})$\``));
+      if (e instanceof RegexError) d.fail(e.message.replace(`\`${s}\``, () => `\`^(?s:${s})$\``));
       throw e;
     }
     return s;
@@ -186,7 +186,7 @@ export const relabelConfigCodec = struct<RelabelConfig>(
     field('replacement', 'replacement', str),
     field('action', 'action', action),
   ],
-  { defaults: () => ({ ...DEFAULT_RELABEL_CONFIG }) },
+  { defaults: () => ({ ...DEFAULT_RELABEL_CONFIG }), goName: 'relabel.Config' },
 );
 
 /** A list of relabel configs (null entries kept, for the "empty or null" checks). */

@@ -75,6 +75,8 @@ export class Decoder {
 export interface Codec<T> {
   /** The Go type name, for "cannot unmarshal ... into <type>" messages. */
   readonly goType: string;
+  /** The element type named in a list's messages (`*config.ScrapeConfig` for pointer structs). */
+  readonly elemType?: string;
   /** Decodes a node; `null` is the YAML null (or an absent value). */
   decode(n: Node | null, d: Decoder): T;
   /** Encodes back to plain data for YAML output; `undefined` leaves the field out. */
@@ -251,7 +253,7 @@ export const duration: Codec<number> = {
 
 /** A list of values; a null item decodes as the item codec's null. */
 export function list<T>(item: Codec<T>): Codec<T[]> {
-  const goType = `[]${item.goType}`;
+  const goType = `[]${item.elemType ?? item.goType}`;
   return {
     goType,
     decode(n, d) {
@@ -336,6 +338,8 @@ export function field<T>(yaml: string, key: string, codec: Codec<T>, always = fa
 export interface StructOptions<T> {
   /** A fresh object with the defaults, filled in before the fields are read. */
   defaults: () => T;
+  /** The exported Go type (`config.ScrapeConfig`), named in list messages as `[]*<goName>`. */
+  goName?: string;
   /** Checks the decoded object (may fill derived defaults); skipped when a type error was found inside. */
   validate?: (v: T, d: Decoder) => void;
 }
@@ -361,6 +365,7 @@ export function struct<T extends object>(
   const byName = new Map(fields.map((f) => [f.yaml, f]));
   return {
     goType: typeName,
+    elemType: `*${opts.goName ?? typeName}`,
     fields,
     decode(n, d) {
       const r = d.resolve(n);
