@@ -98,6 +98,12 @@ const AT_MODIFIER_UNSAFE = new Set([
   'timestamp',
 ]);
 
+/** Functions that accept the `anchored` modifier. */
+const ANCHORED_FUNCTIONS = new Set(['changes', 'delta', 'increase', 'rate', 'resets']);
+
+/** Functions that accept the `smoothed` modifier. */
+const SMOOTHED_FUNCTIONS = new Set(['delta', 'increase', 'rate']);
+
 /** Functions that keep `__name__` (they select samples rather than compute new values). */
 const KEEP_NAME_RANGE = new Set(['last_over_time', 'first_over_time']);
 
@@ -780,6 +786,24 @@ export class Evaluator {
             'execution',
             `invalid trend factor. Expected: 0 < tf < 1, got: ${formatGoF6(tf)}`,
           );
+      }
+    }
+    if (arg.kind === 'MatrixSelector') {
+      const sel = unwrap(arg.vectorSelector) as VectorSelector;
+      if (sel.anchored && !ANCHORED_FUNCTIONS.has(name)) {
+        throw new QueryError(
+          'execution',
+          `anchored modifier can only be used with: changes, delta, increase, rate, resets - not with ${name}`,
+        );
+      }
+      if (sel.smoothed && !SMOOTHED_FUNCTIONS.has(name)) {
+        throw new QueryError(
+          'execution',
+          `smoothed modifier can only be used with: delta, increase, rate - not with ${name}`,
+        );
+      }
+      if (sel.anchored || sel.smoothed) {
+        throw new QueryError('execution', 'anchored and smoothed range selectors are not supported yet');
       }
     }
     const src = this.matrixSource(arg);
