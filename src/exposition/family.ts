@@ -25,6 +25,12 @@ export interface FamilySample {
   /** Milliseconds since the epoch, when the line carries a timestamp. */
   readonly timestamp?: number;
   readonly exemplar?: Exemplar;
+  /**
+   * Labels written after `labels`, in this order and even when empty, as a flat
+   * `[name, value, …]` list. Federation needs it: Prometheus appends the missing external
+   * labels (and an empty `instance`) after a series' own labels.
+   */
+  readonly extraLabels?: readonly string[];
 }
 
 /** A metric family: its metadata and its samples in exposition order. */

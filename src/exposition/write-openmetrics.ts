@@ -153,7 +153,7 @@ export function appendOpenMetricsFamily(sink: ByteSink, family: MetricFamily, na
   let pending = '';
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i]!;
-    let line = names.series(s.name, header.dtoName, s.labels, last) + ' ';
+    let line = names.series(s.name, header.dtoName, s.labels, last, s.extraLabels) + ' ';
     line += isCountSample(header.type, s.name, header.base)
       ? formatCount(s.value)
       : formatOpenMetricsFloat(s.value);

@@ -215,11 +215,11 @@ export class NameRenderer {
    * needs quotes (`base` as for {@link sampleName}). The label named `last` (a bucket's `le`, a quantile's `quantile`) is written
    * after the others, where every client library writes it, so that output matches expfmt's.
    */
-  series(name: string, base: string, labels: Labels, last = ''): string {
+  series(name: string, base: string, labels: Labels, last = '', extra?: readonly string[]): string {
     const n = this.sampleName(name, base);
     const flat = labels.flat();
     const quoted = n.charCodeAt(0) === 0x22;
-    if (flat.length === 0) return quoted ? '{' + n + '}' : n;
+    if (flat.length === 0 && !extra?.length) return quoted ? '{' + n + '}' : n;
     let s = quoted ? '{' + n : n + '{';
     let sep = quoted;
     let lastValue: string | undefined;
@@ -232,7 +232,16 @@ export class NameRenderer {
       s += (sep ? ',' : '') + this.labelName(ln) + '="' + escapeLabelValue(flat[i + 1]!) + '"';
       sep = true;
     }
-    if (lastValue !== undefined) s += (sep ? ',' : '') + last + '="' + escapeLabelValue(lastValue) + '"';
+    if (lastValue !== undefined) {
+      s += (sep ? ',' : '') + last + '="' + escapeLabelValue(lastValue) + '"';
+      sep = true;
+    }
+    if (extra !== undefined) {
+      for (let i = 0; i < extra.length; i += 2) {
+        s += (sep ? ',' : '') + this.labelName(extra[i]!) + '="' + escapeLabelValue(extra[i + 1]!) + '"';
+        sep = true;
+      }
+    }
     return s + '}';
   }
 }
@@ -354,7 +363,7 @@ export function appendTextFamily(sink: ByteSink, family: MetricFamily, names: Na
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i]!;
     let line: string;
-    if (s.labels.isEmpty()) {
+    if (s.labels.isEmpty() && s.extraLabels === undefined) {
       // The common unlabelled sample: reuse the rendered name of the previous one.
       if (s.name !== lastName) {
         lastName = s.name;
@@ -362,7 +371,7 @@ export function appendTextFamily(sink: ByteSink, family: MetricFamily, names: Na
       }
       line = lastRendered;
     } else {
-      line = names.series(s.name, familyName, s.labels, last);
+      line = names.series(s.name, familyName, s.labels, last, s.extraLabels);
     }
     line += ' ' + formatFloat(s.value);
     if (s.timestamp !== undefined) line += ' ' + s.timestamp;
