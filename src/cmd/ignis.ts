@@ -8,10 +8,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Labels } from '../model/labels.js';
 import { MemoryStorage } from '../storage/memory.js';
 import { DB, DBOpenError } from '../tsdb/db.js';
 import { Logger, type LogFormat, type LogLevel } from '../util/log.js';
 import { registerV1 } from '../web/api/v1.js';
+import { registerFederate } from '../web/federate.js';
 import { registerCoreRoutes, registerHeadMetrics } from '../web/core.js';
 import { registerProcessMetrics } from '../web/metrics/process.js';
 import { Registry, family } from '../web/metrics/registry.js';
@@ -164,6 +166,13 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
   registerV1(web, {
     storage: { querier: (mint, maxt) => (db ?? EMPTY_STORAGE).querier(mint, maxt) },
     head: () => db?.head ?? null,
+  });
+
+  registerFederate(web, {
+    storage: { querier: (mint, maxt) => (db ?? EMPTY_STORAGE).querier(mint, maxt) },
+    lookbackDelta: parsePromDuration(v.get('query.lookback-delta')!),
+    // global.external_labels comes with the configuration loader.
+    externalLabels: () => Labels.EMPTY,
   });
 
   // Listen first, as Prometheus does, so /-/healthy answers (and /-/ready says 503) during replay.

@@ -3,57 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Labels } from '../../model/labels.js';
 import { WAL } from '../../tsdb/wal/wal.js';
 import { Head } from '../../tsdb/head/head.js';
 import { selfScrapeConfig, startPrometheus, type RunningPrometheus } from '../../util/peer-prometheus.js';
 import { peerBinary } from '../../util/testenv.js';
 import { Registry } from '../metrics/registry.js';
 import { WebServer } from '../server.js';
+import { getJSON, loadFixture as load } from '../testing.js';
 import { registerV1, unescapeLabelName } from './v1.js';
-
-/** Loads a small fixed data set: a few metrics, a UTF-8 label, metadata and an exemplar. */
-function load(head: Head, now: number): void {
-  const series = [
-    Labels.fromStrings('__name__', 'up', 'job', 'api', 'instance', 'a:9090'),
-    Labels.fromStrings('__name__', 'up', 'job', 'api', 'instance', 'b:9090'),
-    Labels.fromStrings('__name__', 'up', 'job', 'db', 'instance', 'c:9090'),
-    Labels.fromStrings(
-      '__name__',
-      'http_requests_total',
-      'job',
-      'api',
-      'code',
-      '200',
-      'service.name',
-      'checkout',
-    ),
-    Labels.fromStrings(
-      '__name__',
-      'http_requests_total',
-      'job',
-      'api',
-      'code',
-      '500',
-      'service.name',
-      'checkout',
-    ),
-  ];
-  for (let k = 0; k < 20; k++) {
-    const app = head.appender();
-    series.forEach((ls, i) => app.append(0, ls, now - (20 - k) * 15_000, k * (i + 1)));
-    if (k === 0) app.updateMetadata(0, series[3]!, { type: 'counter', help: 'Requests.', unit: '' });
-    if (k === 5) {
-      app.appendExemplar(0, series[3]!, {
-        labels: Labels.fromStrings('trace_id', 'abc'),
-        value: 1,
-        ts: now - 15 * 15_000,
-        hasTs: true,
-      });
-    }
-    app.commit();
-  }
-}
 
 const QUERIES = [
   '/api/v1/series?match[]=up',
@@ -72,11 +29,6 @@ const QUERIES = [
   '/api/v1/format_query?query=sum(rate(x[5m]))by(job)',
   '/api/v1/format_query?query=sum(',
 ];
-
-async function getJSON(base: string, q: string): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(base + q.replaceAll('{', '%7B').replaceAll('}', '%7D').replaceAll('"', '%22'));
-  return { status: res.status, body: await res.json() };
-}
 
 describe('API v1 storage endpoints', () => {
   const now = Math.floor(Date.now() / 1000) * 1000;
