@@ -131,7 +131,7 @@ function lintSettings(o: Options, io: Out): { duplicateRules: boolean; lookbackD
         none = true;
         break;
       default:
-        io.stderr.write(`WARNING: unknown lint option: ${JSON.stringify(opt)}\n`);
+        io.stdout.write(`WARNING: unknown lint option: ${JSON.stringify(opt)}\n`);
     }
   }
   return none ? { duplicateRules: false, lookbackDelta: 0 } : { duplicateRules, lookbackDelta };
