@@ -12,6 +12,8 @@ import { Labels } from '../model/labels.js';
 import { MemoryStorage } from '../storage/memory.js';
 import { DB, DBOpenError } from '../tsdb/db.js';
 import { Logger, type LogFormat, type LogLevel } from '../util/log.js';
+import { ENGINE_FEATURES, Engine, type EngineFeature, type EngineOptions } from '../promql/engine/engine.js';
+import { registerQueryAPI, type QueryOptions } from '../web/api/query.js';
 import { registerV1 } from '../web/api/v1.js';
 import { registerFederate } from '../web/federate.js';
 import { registerCoreRoutes, registerHeadMetrics } from '../web/core.js';
@@ -20,7 +22,7 @@ import { Registry, family } from '../web/metrics/registry.js';
 import { WebServer } from '../web/server.js';
 import { FlagError, flagsHelp, parseFlags, parsePromDuration } from './flags.js';
 import { isMainModule } from './main.js';
-import { SERVER_FLAGS } from './server-flags.js';
+import { SERVER_FLAGS, enabledFeatures } from './server-flags.js';
 import { version, versionBanner } from './version.js';
 
 /** The configuration used when `--config.file` is left at its default and no such file exists. */
@@ -33,6 +35,8 @@ scrape_configs:
     static_configs:
       - targets: ['localhost:9090']
 `;
+
+const isEngineFeature = (f: string): f is EngineFeature => (ENGINE_FEATURES as readonly string[]).includes(f);
 
 /** Streams and hooks the server uses (tests pass their own). */
 export interface ServerIO {
@@ -166,6 +170,32 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
   registerV1(web, {
     storage: { querier: (mint, maxt) => (db ?? EMPTY_STORAGE).querier(mint, maxt) },
     head: () => db?.head ?? null,
+  });
+
+  const engineOpts: EngineOptions = {
+    lookbackDelta: parsePromDuration(v.get('query.lookback-delta')!),
+    maxSamples: Number(v.get('query.max-samples')),
+    timeout: parsePromDuration(v.get('query.timeout')!),
+    features: [...enabledFeatures(flags.lists)].filter(isEngineFeature),
+  };
+  const engine = new Engine(engineOpts);
+  // Per-request `timeout` (capped by --query.timeout) and `lookback_delta` get an engine of their own.
+  const engineFor = (o: QueryOptions): Engine =>
+    o.timeoutMs === undefined && o.lookbackDeltaMs === undefined
+      ? engine
+      : new Engine({
+          ...engineOpts,
+          timeout: Math.min(o.timeoutMs ?? engineOpts.timeout!, engineOpts.timeout!),
+          lookbackDelta: o.lookbackDeltaMs ?? engineOpts.lookbackDelta,
+        });
+  const storage = { querier: (mint: number, maxt: number) => (db ?? EMPTY_STORAGE).querier(mint, maxt) };
+  registerQueryAPI(web, {
+    engine: {
+      instantQuery: (s, q, t, o) => engineFor(o).instantQuery(s, q, t),
+      rangeQuery: (s, q, start, end, step, o) => engineFor(o).rangeQuery(s, q, start, end, step),
+    },
+    storage,
+    maxConcurrency: Number(v.get('query.max-concurrency')),
   });
 
   registerFederate(web, {

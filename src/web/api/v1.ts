@@ -44,7 +44,7 @@ function timeRange(form: URLSearchParams): { start: number; end: number } {
 }
 
 /** Parses a named time parameter, wrapping the error as Prometheus words it. */
-function timeParam(name: string, value: string): number {
+export function timeParam(name: string, value: string): number {
   try {
     return parseTime(value);
   } catch (e) {
