@@ -24,19 +24,16 @@ function allocZeroed(n: number): Uint8Array {
 /**
  * Writes bits into a growable buffer (Prometheus's `bstream`).
  *
- * The byte length it reports reproduces a quirk of Prometheus's writer: writing a whole byte
- * (`writeByte`, or `writeBits` with a multiple of 8 bits) always appends the following byte too,
- * so when such a write ends on a byte boundary the stream carries one extra, empty byte. A chunk
- * whose last write was a 64-bit float therefore ends in a zero byte, and Prometheus writes that
- * byte to disk; matching it is what makes ignis's chunks byte-identical.
+ * The byte length is the number of bytes the written bits touch, as in Prometheus 3. (Before
+ * 3.0, prometheus/prometheus#14854, `writeByte` on a byte boundary appended an extra empty byte,
+ * so older blocks hold chunks ending in a zero byte that Prometheus 3 no longer writes; readers
+ * ignore it either way.)
  */
 export class BStream {
   /** Backing store. Invariant: every bit at or after {@link pos} is zero. */
   buf: Uint8Array;
   /** Number of bits written, counted from the start of {@link buf}. */
   pos: number;
-  /** Whether the last write ended with a whole-byte write (see the class comment). */
-  private endsWithByte = false;
 
   /** A stream whose first `headerBytes` bytes are reserved (zero) and already counted as written. */
   constructor(headerBytes = 0, capacity = STREAM_ALLOCATION_SIZE) {
@@ -47,24 +44,20 @@ export class BStream {
   /**
    * A stream continuing `data` at bit `pos`. The data is copied (the caller's buffer may be a
    * read-only view of a file) and the bits past `pos` are cleared so later writes can OR into
-   * them. `byteLength` is the length the stream should report until the next write.
+   * them; an empty trailing byte an older Prometheus wrote is dropped.
    */
-  static resume(data: Uint8Array, pos: number, byteLength: number): BStream {
+  static resume(data: Uint8Array, pos: number): BStream {
     const s = new BStream(0, Math.max(STREAM_ALLOCATION_SIZE, data.length * 2));
     const full = pos >>> 3;
     s.buf.set(data.subarray(0, full));
     if ((pos & 7) !== 0 && full < data.length) s.buf[full] = data[full] & (0xff00 >>> (pos & 7));
     s.pos = pos;
-    // The only way Prometheus's writer leaves a byte past the last bit is a whole-byte write
-    // ending on a boundary, so an extra byte in the data means that is how it ended.
-    s.endsWithByte = (pos & 7) === 0 && byteLength > pos >>> 3;
     return s;
   }
 
   /** Length in bytes, as Prometheus's `len(bstream.bytes())` would report it. */
   byteLength(): number {
-    const p = this.pos;
-    return ((p + 7) >>> 3) + ((p & 7) === 0 && this.endsWithByte ? 1 : 0);
+    return (this.pos + 7) >>> 3;
   }
 
   /** The written bytes: a view into the buffer, valid until the next write grows it. */
@@ -80,21 +73,16 @@ export class BStream {
     // `bit` is 0 or 1; `~p & 7` is the bit's position within its byte, counted from the right.
     this.buf[i] |= bit << (~p & 7);
     this.pos = p + 1;
-    this.endsWithByte = false;
   }
 
   /** Writes the 8 bits of `byte`, mirroring Prometheus's `writeByte`. */
   writeByte(byte: number): void {
     this.put(byte, 8);
-    this.endsWithByte = true;
   }
 
   /** Writes the `nbits` (1..32) right-most bits of `u`, most significant first. */
   writeBits(u: number, nbits: number): void {
     this.put(u, nbits);
-    // Prometheus's writeBits emits whole bytes first and single bits for the rest; it ends with
-    // a byte write exactly when nbits is a positive multiple of 8.
-    this.endsWithByte = (nbits & 7) === 0;
   }
 
   /** Writes the `nbits` (1..64) right-most bits of the 64-bit value `hi`:`lo`. */
@@ -105,10 +93,9 @@ export class BStream {
     } else {
       this.put(lo, nbits);
     }
-    this.endsWithByte = (nbits & 7) === 0;
   }
 
-  /** Appends the `nbits` (1..32) right-most bits of `u` without touching `endsWithByte`. */
+  /** Appends the `nbits` (1..32) right-most bits of `u`. */
   private put(u: number, nbits: number): void {
     const p = this.pos;
     let i = p >>> 3;

@@ -1,5 +1,7 @@
 // Golden bytes from a block Prometheus wrote (../shared/conformance/tsdb-format/testdata): every
-// chunk of its segment file must decode, pass its CRC32C, and re-encode to identical bytes.
+// chunk of its segment file must decode, pass its CRC32C, and re-encode to identical bytes, but
+// for the empty trailing byte Prometheus wrote before 3.0 (prometheus/prometheus#14854) after
+// a whole-byte write on a byte boundary; Prometheus 3, like ignis, no longer writes it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -79,7 +81,8 @@ test('a Prometheus-written segment decodes and re-encodes byte for byte', { skip
     assert.equal(it.err(), null, `decoding the chunk at ${offset}`);
     assert.equal(again.numSamples(), stored.numSamples());
     const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-    assert.equal(hex(again.bytes()), hex(data), `re-encoding the chunk at ${offset}`);
+    const got = hex(again.bytes());
+    assert.ok(got === hex(data) || got + '00' === hex(data), `re-encoding the chunk at ${offset}: ${got}`);
   }
   assert.equal(samples, meta.stats.numSamples);
 });

@@ -78,8 +78,9 @@ function hex(b: Uint8Array): string {
 // ---- Reference encoder -------------------------------------------------------------------------
 //
 // An independent model of Prometheus's writer, straight from its documented behaviour: Go's
-// bstream (a byte slice plus the count of free bits in its last byte, where writeByte always
-// appends the following byte) and the XOR appender, on BigInt. Slow and obviously literal; the
+// bstream (a byte slice plus the count of free bits in its last byte; since Prometheus 3,
+// prometheus/prometheus#14854, writeByte on a full last byte appends just that byte) and the
+// XOR appender, on BigInt. Slow and obviously literal; the
 // codec must produce exactly its bytes.
 
 const M64 = (1n << 64n) - 1n;
@@ -97,8 +98,8 @@ class RefStream {
   }
   writeByte(byt: number): void {
     if (this.count === 0) {
-      this.stream.push(0);
-      this.count = 8;
+      this.stream.push(byt);
+      return;
     }
     this.stream[this.stream.length - 1]! |= byt >> (8 - this.count);
     this.stream.push((byt << this.count) & 0xff);
@@ -367,9 +368,9 @@ test('irregular deltas: negative, zero and huge first deltas', () => {
 });
 
 test('hand-computed golden chunks from the format description', () => {
-  // One sample: count, varint 0, 64 zero bits, and the empty byte Prometheus's writer leaves
-  // after a whole-byte write (the same bytes as every chunk in the conformance block).
-  assert.equal(hex(encode([[0, 0n]]).bytes()), '0001' + '00' + '0000000000000000' + '00');
+  // One sample: count, varint 0, 64 zero bits. (Before Prometheus 3 an empty byte followed, as
+  // in every chunk of the conformance block.)
+  assert.equal(hex(encode([[0, 0n]]).bytes()), '0001' + '00' + '0000000000000000');
   // t=1000 (zigzag 2000 = d0 0f), v=1; t=2000 (delta 1000 = e8 07), unchanged value: one 0 bit.
   assert.equal(
     hex(
@@ -561,5 +562,24 @@ test('compact keeps the bytes and the ability to append', () => {
         [3, toBits(3)],
       ]).bytes(),
     ),
+  );
+});
+
+test('chunks as promtool 3.5.3 wrote them (create-blocks-from openmetrics)', () => {
+  const enc = (samples: [number, number][]): string => {
+    const c = new XORChunk();
+    const app = c.appender();
+    for (const [t, v] of samples) app.append(t, v);
+    return hex(c.bytes());
+  };
+  // A single sample ends on a byte boundary: Prometheus 3 writes no empty byte after it.
+  assert.equal(enc([[1000000, 1]]), '0001' + '80897a' + '3ff0000000000000');
+  assert.equal(enc([[1000000, 2]]), '0001' + '80897a' + '4000000000000000');
+  assert.equal(
+    enc([
+      [1000000, 21.5],
+      [1015000, 22.5],
+    ]),
+    '0002' + '80897a' + '4035800000000000' + '9875' + 'dc16',
   );
 });

@@ -96,7 +96,7 @@ export class XORChunk implements Chunk {
       // Continue at the exact bit where the last sample ends. (Prometheus continues after the
       // last whole byte, which would corrupt a chunk whose last byte is partly used; it never
       // appends to stored chunks, so nothing depends on that.)
-      this.stream = BStream.resume(this.data!, it.bitPos(), this.data!.length);
+      this.stream = BStream.resume(this.data!, it.bitPos());
       this.data = null;
     }
     // As in Prometheus, the window comes from the iterator, which starts with leading = trailing
