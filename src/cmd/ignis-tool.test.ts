@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +31,22 @@ describe('ignis-tool', () => {
     const bad = run(TOOL, ['check', 'metrics'], '# TYPE x counter\nx{a="b" 1\n');
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /line 2/);
+  });
+
+  it('runs check config: a good file exits 0, an unknown field or a missing file 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ignis-tool-'));
+    try {
+      writeFileSync(join(dir, 'good.yml'), 'global:\n  scrape_interval: 15s\n');
+      writeFileSync(join(dir, 'bad.yml'), 'global:\n  scrape_intervall: 15s\n');
+      const good = run(TOOL, ['check', 'config', '--syntax-only', join(dir, 'good.yml')]);
+      assert.equal(good.status, 0, good.stderr + good.stdout);
+      const bad = run(TOOL, ['check', 'config', '--syntax-only', join(dir, 'bad.yml')]);
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /line 2: field scrape_intervall not found in type config.plain/);
+      assert.equal(run(TOOL, ['check', 'config', join(dir, 'missing.yml')]).status, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints a version banner', () => {

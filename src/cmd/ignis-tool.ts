@@ -4,6 +4,7 @@
  * call it without spawning a process.
  */
 import { isMainModule } from './main.js';
+import { checkConfig } from './tool/check-config.js';
 import { checkMetrics } from './tool/check-metrics.js';
 import { versionBanner } from './version.js';
 
@@ -23,6 +24,9 @@ Flags:
       --version  Show application version.
 
 Commands:
+  check config [--syntax-only] [--lint=...] [--lint-fatal] <config-files>...
+    Check if the config files are valid or not (and the rule files they name).
+
   check metrics [--format=openmetrics|prometheus]
     Pass the metrics to be checked over stdin. Exit 0 when valid (lint warnings are
     printed), 3 when valid with lint problems, 1 when the document does not parse.
@@ -40,6 +44,7 @@ export async function runTool(args: string[], io: ToolIO): Promise<number> {
   }
   const [cmd, sub, ...rest] = args;
   if (cmd === 'check' && sub === 'metrics') return checkMetrics(rest, io);
+  if (cmd === 'check' && sub === 'config') return checkConfig(rest, io);
   const what = cmd === 'check' ? `check ${sub ?? ''}`.trim() : cmd;
   io.stderr.write(`ignis-tool: error: unknown command "${what}", try --help\n`);
   return 1;
