@@ -3,7 +3,7 @@
  * set of targets grouped by scrape pool (job) on every discovery update or config reload and
  * reconciles: loops for new targets start, loops for vanished targets stop (and stale-mark their
  * series), unchanged targets keep their loop, and a pool whose options changed restarts its
- * loops. `target_limit` fails every scrape of a pool that has too many targets.
+ * loops. A removed pool stops without stale markers, as in Prometheus. `target_limit` fails every scrape of a pool that has too many targets.
  */
 import http from 'node:http';
 import type { Labels } from '../model/labels.js';
@@ -107,7 +107,9 @@ export class ScrapeManager {
     }
     for (const [name, pool] of this.pools) {
       if (!wanted.has(name)) {
-        this.stopPool(pool);
+        // A removed job's loops stop without stale markers: Prometheus cancels the pool's
+        // context, which also ends the loops' end-of-run staleness.
+        this.stopPool(pool, false);
         this.pools.delete(name);
       }
     }
@@ -116,7 +118,10 @@ export class ScrapeManager {
       let pool = this.pools.get(cfg.name);
       if (pool !== undefined && !sameScrapeOptions(pool.options, options)) {
         this.logger.info('Reloading scrape pool', { scrape_pool: cfg.name });
-        this.stopPool(pool);
+        // The old loops keep their end-of-run staleness: the new loops scrape the same targets
+        // at the same phase, so the markers arrive out of order and are dropped, unless a target
+        // really is gone.
+        this.stopPool(pool, true);
         pool = undefined;
       }
       if (pool === undefined) {
@@ -160,15 +165,15 @@ export class ScrapeManager {
     }
   }
 
-  private stopPool(pool: ScrapePool): void {
-    for (const loop of pool.loops.values()) this.stopLoop(loop);
+  private stopPool(pool: ScrapePool, staleness: boolean): void {
+    for (const loop of pool.loops.values()) this.stopLoop(loop, staleness);
     pool.loops.clear();
   }
 
-  private stopLoop(loop: ScrapeLoop): void {
+  private stopLoop(loop: ScrapeLoop, staleness = true): void {
     this.stopping.add(loop);
     void loop
-      .stop(true)
+      .stop(staleness)
       .then(() => loop.stalenessDone())
       .then(() => this.stopping.delete(loop));
   }
