@@ -7,7 +7,15 @@ import { after, describe, it } from 'node:test';
 import { startServer, type RunningServer } from './ignis.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ignis-server-'));
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+// Servers a failed assertion left running are stopped here, so the test process can exit.
+const started: RunningServer[] = [];
+after(async () => {
+  for (const s of started) {
+    s.shutdown('test cleanup');
+    await s.done;
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 function io() {
   const out = new PassThrough();
@@ -30,6 +38,7 @@ async function start(
   );
   assert.notEqual(typeof r, 'number', o.text().stderr);
   const srv = r as RunningServer;
+  started.push(srv);
   return { srv, base: `http://${srv.addresses[0]}`, logs: () => o.text().stderr };
 }
 
@@ -86,6 +95,47 @@ describe('ignis server', () => {
     const quit = await fetch(`${base}/prom/-/quit`, { method: 'POST' });
     assert.equal(quit.status, 200);
     await srv.done;
+  });
+
+  it('loads the config file, refuses a bad reload keeping the old config, and accepts a good one', async () => {
+    const cfg = path.join(tmp, 'reload.yml');
+    fs.writeFileSync(cfg, 'global:\n  external_labels: {region: eu}\n  scrape_interval: 30s\n');
+    const { srv, base } = await start('reload', [`--config.file=${cfg}`, '--web.enable-lifecycle']);
+    try {
+      const yaml = async () =>
+        ((await (await fetch(`${base}/api/v1/status/config`)).json()) as { data: { yaml: string } }).data
+          .yaml;
+      assert.match(await yaml(), /scrape_interval: 30s/);
+      fs.writeFileSync(cfg, 'global:\n  scrape_intervall: 10s\n');
+      const bad = await fetch(`${base}/-/reload`, { method: 'POST' });
+      assert.equal(bad.status, 500);
+      assert.match(await bad.text(), /failed to reload config: [\s\S]*field scrape_intervall not found/);
+      assert.match(await yaml(), /scrape_interval: 30s/);
+      assert.match(
+        await (await fetch(`${base}/metrics`)).text(),
+        /^prometheus_config_last_reload_successful 0$/m,
+      );
+      fs.writeFileSync(cfg, 'global:\n  scrape_interval: 10s\n');
+      assert.equal((await fetch(`${base}/-/reload`, { method: 'POST' })).status, 200);
+      assert.match(await yaml(), /scrape_interval: 10s/);
+    } finally {
+      srv.shutdown('test');
+      await srv.done;
+    }
+  });
+
+  it('exits 1 naming the file when the config file is invalid at start', async () => {
+    const cfg = path.join(tmp, 'bad.yml');
+    fs.writeFileSync(cfg, 'scrape_configs:\n  - job_name: a\n  - job_name: a\n');
+    const o = io();
+    assert.equal(
+      await startServer([`--config.file=${cfg}`, `--storage.tsdb.path=${path.join(tmp, 'badcfg')}`], o.io),
+      1,
+    );
+    assert.match(
+      o.text().stderr,
+      /Error loading config.*found multiple scrape configs with job name \\"a\\"/,
+    );
   });
 
   it('refuses to open a data directory another live process has locked', async () => {

@@ -8,6 +8,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import {
+  configToYAML,
+  loadConfig,
+  loadConfigFile,
+  unimplementedWarning,
+  type Config,
+  type LoadedConfig,
+} from '../config/index.js';
 import { Labels } from '../model/labels.js';
 import { MemoryStorage } from '../storage/memory.js';
 import { DB, DBOpenError } from '../tsdb/db.js';
@@ -52,6 +60,8 @@ export interface RunningServer {
   done: Promise<void>;
   /** Starts a clean shutdown. */
   shutdown(reason: string): void;
+  /** Reloads the configuration (SIGHUP); rejects, keeping the old one, when the new one is bad. */
+  reload(): Promise<void>;
 }
 
 /**
@@ -85,15 +95,20 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
 
   // The configuration: the named file, or the embedded default when the default path is absent.
   const configFile = v.get('config.file')!;
-  let configText: string;
-  const readConfig = (): string => {
-    if (!fs.existsSync(configFile) && !flags.given.has('config.file')) return EMBEDDED_CONFIG;
-    return fs.readFileSync(configFile, 'utf8');
+  const agentMode = v.get('agent') === 'true';
+  const readConfig = (): LoadedConfig => {
+    if (!fs.existsSync(configFile) && !flags.given.has('config.file'))
+      return loadConfig(EMBEDDED_CONFIG, { agentMode });
+    return loadConfigFile(configFile, { agentMode });
   };
+  let config: Config;
   try {
-    configText = readConfig();
+    const loaded = readConfig();
+    config = loaded.config;
+    const warning = unimplementedWarning(loaded.unimplemented);
+    if (warning) log.warn(warning, { file: configFile });
   } catch (e) {
-    log.error('Error loading config', { file: configFile, err: e as Error });
+    log.error(`Error loading config (--config.file=${configFile})`, { file: configFile, err: e as Error });
     return 1;
   }
   let lastConfigTime = new Date();
@@ -141,27 +156,29 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
   });
   let shutdown: (reason: string) => void = () => {};
   let db: DB | null = null;
+  const reload = async (): Promise<void> => {
+    try {
+      // A bad new configuration is refused and the running one stays.
+      config = readConfig().config;
+      reloadConfigSuccess = true;
+      lastConfigTime = new Date();
+      log.info('Completed loading of configuration file', { filename: configFile });
+    } catch (e) {
+      reloadConfigSuccess = false;
+      log.error('Error reloading config', { err: e as Error });
+      throw e;
+    }
+  };
   registerCoreRoutes(web, {
     registry,
     ready: () => ready,
     enableLifecycle: v.get('web.enable-lifecycle') === 'true',
-    reload: async () => {
-      try {
-        configText = readConfig();
-        reloadConfigSuccess = true;
-        lastConfigTime = new Date();
-        log.info('Completed loading of configuration file', { filename: configFile });
-      } catch (e) {
-        reloadConfigSuccess = false;
-        log.error('Error reloading config', { err: e as Error });
-        throw e;
-      }
-    },
+    reload: () => reload(),
     quit: () => shutdown('/-/quit'),
     flags: v,
     version: version(),
     runtime: () => ({ reloadConfigSuccess, lastConfigTime, storageRetention: retention }),
-    configYAML: () => configText,
+    configYAML: () => configToYAML(config),
     walReplay: () => db?.walReplayStatus ?? { min: 0, max: 0, current: 0 },
   });
 
@@ -201,8 +218,7 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
   registerFederate(web, {
     storage: { querier: (mint, maxt) => (db ?? EMPTY_STORAGE).querier(mint, maxt) },
     lookbackDelta: parsePromDuration(v.get('query.lookback-delta')!),
-    // global.external_labels comes with the configuration loader.
-    externalLabels: () => Labels.EMPTY,
+    externalLabels: () => Labels.fromObject(config.global.externalLabels),
   });
 
   // Listen first, as Prometheus does, so /-/healthy answers (and /-/ready says 503) during replay.
@@ -219,6 +235,7 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     db = await DB.open(path.resolve(dataDir), {
       minBlockDuration: parsePromDuration(v.get('storage.tsdb.min-block-duration')!),
       noLockfile: v.get('storage.tsdb.no-lockfile') === 'true',
+      maxExemplars: config.storage.exemplars?.maxExemplars ?? 0,
       logger: log,
     });
   } catch (e) {
@@ -246,7 +263,7 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
       resolveDone();
     })();
   };
-  return { addresses, done, shutdown };
+  return { addresses, done, shutdown, reload };
 }
 
 if (isMainModule(import.meta.url)) {
@@ -258,6 +275,7 @@ if (isMainModule(import.meta.url)) {
         return;
       }
       for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => r.shutdown(sig));
+      process.on('SIGHUP', () => void r.reload().catch(() => {}));
       void r.done.then(() => process.exit(0));
     },
     (e: unknown) => {

@@ -7,7 +7,7 @@ import { negotiate } from '../exposition/negotiate.js';
 import { encodeText } from '../exposition/write-text.js';
 import { encodeOpenMetrics } from '../exposition/write-openmetrics.js';
 import type { Head } from '../tsdb/head/head.js';
-import { APIError, success } from './api/response.js';
+import { success } from './api/response.js';
 import { family, type Registry } from './metrics/registry.js';
 import type { WebServer } from './server.js';
 
@@ -53,9 +53,10 @@ export function registerCoreRoutes(web: WebServer, deps: CoreDeps): void {
     deps.ready() ? text('Prometheus Server is Ready.\n') : text(`${NOT_READY}\n`, 503),
   );
 
-  const lifecycle = (fn: () => Promise<string>) => async () => {
+  const lifecycle = (fn: () => Promise<{ status: number; body: string }>) => async () => {
     if (!deps.enableLifecycle) return text('Lifecycle API is not enabled.', 403);
-    return text(await fn());
+    const r = await fn();
+    return text(r.body, r.status);
   };
   web.handle(
     ['POST', 'PUT'],
@@ -63,10 +64,11 @@ export function registerCoreRoutes(web: WebServer, deps: CoreDeps): void {
     lifecycle(async () => {
       try {
         await deps.reload();
+        return { status: 200, body: '' };
       } catch (e) {
-        return Promise.reject(new APIError('internal', `failed to reload config: ${(e as Error).message}`));
+        // Prometheus answers a refused reload with 500 and the reason as plain text.
+        return { status: 500, body: `failed to reload config: ${(e as Error).message}\n` };
       }
-      return '';
     }),
   );
   web.handle(
@@ -74,7 +76,7 @@ export function registerCoreRoutes(web: WebServer, deps: CoreDeps): void {
     '/-/quit',
     lifecycle(async () => {
       setImmediate(deps.quit);
-      return 'Requesting termination... Goodbye!';
+      return { status: 200, body: 'Requesting termination... Goodbye!' };
     }),
   );
 
