@@ -23,7 +23,9 @@ async function serve(head: Head, now: () => number): Promise<{ web: WebServer; b
 }
 
 const fetchText = async (base: string, q: string) => {
-  const res = await fetch(base + q.replaceAll('+', '%2B').replaceAll('{', '%7B').replaceAll('}', '%7D').replaceAll('"', '%22'));
+  const res = await fetch(
+    base + q.replaceAll('+', '%2B').replaceAll('{', '%7B').replaceAll('}', '%7D').replaceAll('"', '%22'),
+  );
   return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
 };
 

@@ -47,6 +47,8 @@ export function loadFixture(head: Head, now: number): void {
 
 /** GETs `q` (with `{`, `}` and `"` escaped) and returns the status and parsed JSON body. */
 export async function getJSON(base: string, q: string): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(base + q.replaceAll('+', '%2B').replaceAll('{', '%7B').replaceAll('}', '%7D').replaceAll('"', '%22'));
+  const res = await fetch(
+    base + q.replaceAll('+', '%2B').replaceAll('{', '%7B').replaceAll('}', '%7D').replaceAll('"', '%22'),
+  );
   return { status: res.status, body: await res.json() };
 }
