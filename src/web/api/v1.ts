@@ -277,12 +277,13 @@ export function registerV1(web: WebServer, deps: V1Deps): void {
 
   // Subsystems that come with later issues answer with Prometheus's shapes and no data.
   web.handle('GET', '/api/v1/targets', () =>
-    ok({ activeTargets: [], droppedTargets: [], droppedTargetCounts: {} }),
+    ok({ activeTargets: [], droppedTargets: [], droppedTargetCounts: null }),
   );
   web.handle('GET', '/api/v1/targets/metadata', () => ok([]));
   web.handle('GET', '/api/v1/scrape_pools', () => ok({ scrapePools: [] }));
   web.handle('GET', '/api/v1/rules', () => ok({ groups: [] }));
   web.handle('GET', '/api/v1/alerts', () => ok({ alerts: [] }));
+  web.handle('GET', '/api/v1/notifications', () => ok([]));
   web.handle('GET', '/api/v1/alertmanagers', () => ok({ activeAlertmanagers: [], droppedAlertmanagers: [] }));
 }
 
