@@ -75,6 +75,8 @@ class GroupState {
 /** Evaluates one aggregation step by step. */
 export class Aggregator {
   private readonly grouper: Grouper;
+  /** count_values' grouping, which includes the value label; made at the first step. */
+  private valueGrouper: Grouper | null = null;
   private states: GroupState[] = [];
   private readonly order: number[] = [];
 
@@ -274,6 +276,9 @@ export class Aggregator {
   }
 
   private countValues(vec: Vec, label: string, emit: AggEmit): void {
+    // As in Prometheus, `by` groups on the value label too (a plain `count_values` is `by ()`);
+    // `without` keeps it anyway. The label is a string literal, the same at every step.
+    this.valueGrouper ??= this.e.without ? this.grouper : new Grouper([...this.e.grouping, label], false);
     const counts = new Map<string, { labels: Labels; n: number }>();
     const lb = new LabelsBuilder();
     for (let i = 0; i < vec.n; i++) {
@@ -281,7 +286,7 @@ export class Aggregator {
       lb.reset(m);
       lb.set(label, formatFloatF(vec.vs[i]!));
       const withValue = lb.labels();
-      const g = this.grouper.group(withValue);
+      const g = this.valueGrouper.group(withValue);
       const key = g.labels.flat().join('\xff');
       const c = counts.get(key);
       if (c) c.n++;

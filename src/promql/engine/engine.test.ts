@@ -121,3 +121,23 @@ test('parse errors are bad_data; experimental functions need their feature flag'
   const ok = new Engine({ features: [...ENGINE_FEATURES] }).instantQuery(s, 'sort_by_label(x, "a")', 0);
   assert.equal(ok.value.type, 'vector');
 });
+
+test('count_values groups by the value label, with or without by (compliance suite)', () => {
+  const s = storage({ 'x{i="a",j="p"}': [4], 'x{i="b",j="p"}': [4], 'x{i="c",j="q"}': [2] });
+  const at = (q: string): Record<string, number> => {
+    const r = new Engine().instantQuery(s, q, 0);
+    assert.equal(r.value.type, 'vector');
+    const out: Record<string, number> = {};
+    if (r.value.type === 'vector') for (const x of r.value.samples) out[x.metric.toString()] = x.v;
+    return out;
+  };
+  assert.deepEqual(at('count_values("value", x)'), { '{value="2"}': 1, '{value="4"}': 2 });
+  assert.deepEqual(at('count_values by (j) ("value", x)'), {
+    '{j="p", value="4"}': 2,
+    '{j="q", value="2"}': 1,
+  });
+  assert.deepEqual(at('count_values without (i) ("value", x)'), {
+    '{j="p", value="4"}': 2,
+    '{j="q", value="2"}': 1,
+  });
+});
