@@ -64,6 +64,12 @@ describe('ignis server', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /^prometheus_tsdb_head_series 0$/m);
     assert.match(metrics, /^prometheus_http_requests_total\{code="200",handler="\/-\/ready"\} 1$/m);
+    const q = (await (await fetch(`${base}/api/v1/query?query=1%2B1&time=10`)).json()) as { data: unknown };
+    assert.deepEqual(q.data, { resultType: 'scalar', result: [10, '2'] });
+    assert.match(
+      await (await fetch(`${base}/metrics`)).text(),
+      /^prometheus_engine_query_duration_seconds_count\{slice="inner_eval"\} 1$/m,
+    );
     const flags = (await (await fetch(`${base}/api/v1/status/flags`)).json()) as {
       status: string;
       data: Record<string, string>;

@@ -21,6 +21,7 @@ import { MemoryStorage } from '../storage/memory.js';
 import { DB, DBOpenError } from '../tsdb/db.js';
 import { Logger, type LogFormat, type LogLevel } from '../util/log.js';
 import { ENGINE_FEATURES, Engine, type EngineFeature, type EngineOptions } from '../promql/engine/engine.js';
+import { ActiveQueryTracker } from '../web/api/active-queries.js';
 import { registerQueryAPI, type QueryOptions } from '../web/api/query.js';
 import { registerV1 } from '../web/api/v1.js';
 import { registerFederate } from '../web/federate.js';
@@ -196,6 +197,13 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     features: [...enabledFeatures(flags.lists)].filter(isEngineFeature),
   };
   const engine = new Engine(engineOpts);
+  const queryDuration = registry.summary(
+    'prometheus_engine_query_duration_seconds',
+    'Query timings',
+    [0.5, 0.9, 0.99],
+    ['slice'],
+  );
+  let tracker: ActiveQueryTracker | null = null;
   // Per-request `timeout` (capped by --query.timeout) and `lookback_delta` get an engine of their own.
   const engineFor = (o: QueryOptions): Engine =>
     o.timeoutMs === undefined && o.lookbackDeltaMs === undefined
@@ -213,6 +221,11 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     },
     storage,
     maxConcurrency: Number(v.get('query.max-concurrency')),
+    tracker: {
+      insert: (q) => tracker?.insert(q) ?? 0,
+      done: (id) => tracker?.done(id),
+    },
+    observe: (secs) => queryDuration.observe(secs, 'inner_eval'),
   });
 
   registerFederate(web, {
@@ -246,6 +259,7 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     return 1;
   }
   registerHeadMetrics(registry, db.head);
+  tracker = new ActiveQueryTracker(path.resolve(dataDir), log);
   ready = true;
   log.info('Server is ready to receive web requests.');
 

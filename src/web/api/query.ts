@@ -51,6 +51,10 @@ export interface QueryDeps {
   maxConcurrency: number;
   /** The clock (ms), replaceable in tests. */
   now?: () => number;
+  /** Records running queries (queries.active). */
+  tracker?: { insert(query: string): number; done(id: number): void };
+  /** Called with each finished query's duration in seconds (for self-monitoring). */
+  observe?: (seconds: number) => void;
 }
 
 /** Encodes a result value as the `data` member of Prometheus's response. */
@@ -121,6 +125,20 @@ function options(form: URLSearchParams): QueryOptions {
 /** Registers `query` and `query_range`. */
 export function registerQueryAPI(web: WebServer, deps: QueryDeps): void {
   const gate = new Gate(Math.max(1, deps.maxConcurrency));
+  /** Runs one query inside the concurrency limit, tracked and timed. */
+  const execute = (query: string, fn: () => Promise<QueryResult> | QueryResult): Promise<QueryResult> =>
+    gate.run(async () => {
+      const id = deps.tracker?.insert(query);
+      const started = process.hrtime.bigint();
+      try {
+        return await fn();
+      } catch (e) {
+        return toAPIError(e);
+      } finally {
+        if (id !== undefined) deps.tracker!.done(id);
+        deps.observe?.(Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    });
   const now = deps.now ?? Date.now;
   const both = ['GET', 'POST'] as const;
 
@@ -130,13 +148,7 @@ export function registerQueryAPI(web: WebServer, deps: QueryDeps): void {
     const ts = req.form.get('time');
     const t = ts ? timeParam('time', ts) : now();
     const opts = options(req.form);
-    const r = await gate.run(async () => {
-      try {
-        return await deps.engine.instantQuery(deps.storage, query, t, opts);
-      } catch (e) {
-        return toAPIError(e);
-      }
-    });
+    const r = await execute(query, () => deps.engine.instantQuery(deps.storage, query, t, opts));
     return { body: success(encodeValue(r.value), r.warnings, r.infos) };
   });
 
@@ -167,13 +179,7 @@ export function registerQueryAPI(web: WebServer, deps: QueryDeps): void {
       );
     }
     const opts = options(req.form);
-    const r = await gate.run(async () => {
-      try {
-        return await deps.engine.rangeQuery(deps.storage, query, start, end, step, opts);
-      } catch (e) {
-        return toAPIError(e);
-      }
-    });
+    const r = await execute(query, () => deps.engine.rangeQuery(deps.storage, query, start, end, step, opts));
     return { body: success(encodeValue(r.value), r.warnings, r.infos) };
   });
 }

@@ -128,6 +128,68 @@ export class Histogram {
   }
 }
 
+/** Observations a summary keeps per series for its quantiles (the most recent ones). */
+const SUMMARY_WINDOW = 1024;
+
+/**
+ * A summary with quantiles over the most recent observations (client_golang uses a 10-minute
+ * sliding window; a bounded count of recent observations serves the same dashboards).
+ */
+export class Summary {
+  private readonly children = new Map<
+    string,
+    { labels: Labels; window: Float64Array; n: number; sum: number; count: number }
+  >();
+
+  /** Use {@link Registry.summary}. */
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly quantiles: readonly number[],
+    readonly labelNames: readonly string[],
+  ) {}
+
+  /** Records one observation. */
+  observe(v: number, ...values: string[]): void {
+    const key = values.join('\xff');
+    let c = this.children.get(key);
+    if (!c) {
+      c = {
+        labels: labelsFor(this.labelNames, values),
+        window: new Float64Array(SUMMARY_WINDOW),
+        n: 0,
+        sum: 0,
+        count: 0,
+      };
+      this.children.set(key, c);
+    }
+    c.window[c.count % SUMMARY_WINDOW] = v;
+    c.n = Math.min(c.n + 1, SUMMARY_WINDOW);
+    c.sum += v;
+    c.count++;
+  }
+
+  /** The family as the writers take it (quantiles, _sum, _count). */
+  collect(): MetricFamily {
+    const samples: FamilySample[] = [];
+    for (const c of this.children.values()) {
+      const sorted = c.window.slice(0, c.n).sort();
+      for (const q of this.quantiles) {
+        const v =
+          sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+        samples.push({
+          name: this.name,
+          labels: Labels.fromLabels([...c.labels, { name: 'quantile', value: String(q) }]),
+          value: v,
+        });
+      }
+      samples.push({ name: `${this.name}_sum`, labels: c.labels, value: c.sum });
+      samples.push({ name: `${this.name}_count`, labels: c.labels, value: c.count });
+    }
+    return { name: this.name, type: 'summary', help: this.help, samples };
+  }
+}
+
 /** `le` values as client_golang writes them (Go's %g: `0.005`, `1`, `2.5`). */
 function formatLe(v: number): string {
   return String(v);
@@ -146,7 +208,7 @@ export function family(
 
 /** The set of metrics /metrics serves. */
 export class Registry {
-  private readonly instruments: (Scalar | Histogram)[] = [];
+  private readonly instruments: (Scalar | Histogram | Summary)[] = [];
   private readonly collectors: Collector[] = [];
 
   /** Registers a counter (the name should end in `_total`). */
@@ -171,6 +233,18 @@ export class Registry {
     labelNames: readonly string[] = [],
   ): Histogram {
     const m = new Histogram(name, help, buckets, labelNames);
+    this.instruments.push(m);
+    return m;
+  }
+
+  /** Registers a summary with quantiles over recent observations. */
+  summary(
+    name: string,
+    help: string,
+    quantiles: readonly number[] = [0.5, 0.9, 0.99],
+    labelNames: readonly string[] = [],
+  ): Summary {
+    const m = new Summary(name, help, quantiles, labelNames);
     this.instruments.push(m);
     return m;
   }
