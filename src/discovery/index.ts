@@ -46,3 +46,4 @@ export {
   type SDConfigEntry,
   type TargetSetsListener,
 } from './manager.js';
+export { scrapeTargetsFromGroups, type BuiltTarget } from './targets.js';
