@@ -272,6 +272,7 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     log.warn('Received shutdown request, exiting gracefully...', { reason });
     void (async () => {
       await web.close();
+      tracker?.close();
       await db?.close();
       log.info('See you next time!');
       resolveDone();

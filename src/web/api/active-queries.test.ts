@@ -28,7 +28,7 @@ describe('ActiveQueryTracker', () => {
       new ActiveQueryTracker(dir, log);
       assert.match(logs, /These queries didn't finish/);
       assert.match(logs, /query=sum\(rate\(x\[5m\]\)\) timestamp_sec=\d+/);
-      assert.equal(fs.readFileSync(path.join(dir, 'queries.active'), 'utf8'), '[]');
+      assert.equal(fs.readFileSync(path.join(dir, 'queries.active'), 'utf8').trim(), '[]');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
