@@ -9,7 +9,7 @@
 // the same head through registerQueryAPI on 127.0.0.1, so both answer over HTTP. Each query runs
 // as an instant query at the end of the data and as a range query over the last hour at a 15s
 // step; the table shows the median time per query on each side and the ratio ignis ÷ Prometheus.
-/* global fetch */
+/* global fetch, performance, setTimeout, URLSearchParams */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
