@@ -23,6 +23,7 @@ import { Logger, type LogFormat, type LogLevel } from '../util/log.js';
 import { ENGINE_FEATURES, Engine, type EngineFeature, type EngineOptions } from '../promql/engine/engine.js';
 import { ActiveQueryTracker } from '../web/api/active-queries.js';
 import { registerQueryAPI, type QueryOptions } from '../web/api/query.js';
+import { registerTargetsAPI } from '../web/api/targets.js';
 import { registerV1 } from '../web/api/v1.js';
 import { registerFederate } from '../web/federate.js';
 import { registerCoreRoutes, registerHeadMetrics } from '../web/core.js';
@@ -31,6 +32,7 @@ import { Registry, family } from '../web/metrics/registry.js';
 import { WebServer } from '../web/server.js';
 import { FlagError, flagsHelp, parseFlags, parsePromDuration } from './flags.js';
 import { isMainModule } from './main.js';
+import { ScrapeService } from './scraping.js';
 import { SERVER_FLAGS, enabledFeatures } from './server-flags.js';
 import { version, versionBanner } from './version.js';
 
@@ -161,6 +163,7 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     try {
       // A bad new configuration is refused and the running one stays.
       config = readConfig().config;
+      scraping?.applyConfig(config);
       reloadConfigSuccess = true;
       lastConfigTime = new Date();
       log.info('Completed loading of configuration file', { filename: configFile });
@@ -189,6 +192,8 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     storage: { querier: (mint, maxt) => (db ?? EMPTY_STORAGE).querier(mint, maxt) },
     head: () => db?.head ?? null,
   });
+  let scraping: ScrapeService | null = null;
+  registerTargetsAPI(web, () => scraping);
 
   const engineOpts: EngineOptions = {
     lookbackDelta: parsePromDuration(v.get('query.lookback-delta')!),
@@ -260,6 +265,11 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
   }
   registerHeadMetrics(registry, db.head);
   tracker = new ActiveQueryTracker(path.resolve(dataDir), log);
+  scraping = new ScrapeService(db, log, {
+    updateInterval: parsePromDuration(v.get('scrape.discovery-reload-interval')!),
+    userAgent: `ignis/${version()}`,
+  });
+  scraping.applyConfig(config);
   ready = true;
   log.info('Server is ready to receive web requests.');
 
@@ -272,6 +282,7 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     log.warn('Received shutdown request, exiting gracefully...', { reason });
     void (async () => {
       await web.close();
+      await scraping?.stop();
       tracker?.close();
       await db?.close();
       log.info('See you next time!');

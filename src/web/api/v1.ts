@@ -1,7 +1,7 @@
 /**
- * API v1 endpoints that read storage directly: series, labels, label values, metadata,
- * exemplars, format_query, TSDB status, and the endpoints whose subsystems come later
- * (targets, rules, alerts, alertmanagers), which answer with Prometheus's shapes and no data.
+ * API v1 endpoints that read storage directly: series, labels, label values, exemplars,
+ * format_query, TSDB status, and the endpoints whose subsystems come later (rules, alerts,
+ * alertmanagers, notifications), which answer with Prometheus's shapes and no data.
  * Query evaluation (`query`, `query_range`) is registered separately, with the engine.
  */
 import { Labels } from '../../model/labels.js';
@@ -171,32 +171,6 @@ export function registerV1(web: WebServer, deps: V1Deps): void {
     }
   });
 
-  web.handle('GET', '/api/v1/metadata', (req) => {
-    const limit = limitParam(req.form);
-    const perMetric = req.form.get('limit_per_metric') ? Number(req.form.get('limit_per_metric')) : 0;
-    const metric = req.form.get('metric');
-    const out: Record<string, { type: string; help: string; unit: string }[]> = {};
-    const head = deps.head();
-    if (head) {
-      for (const s of head.allSeries()) {
-        const m = s.metadata;
-        if (!m) continue;
-        const name = s.labels.get('__name__');
-        if (metric && name !== metric) continue;
-        const list = (out[name] ??= []);
-        if (perMetric > 0 && list.length >= perMetric) continue;
-        if (!list.some((x) => x.type === m.type && x.help === m.help && x.unit === m.unit)) {
-          list.push({ type: m.type, help: m.help, unit: m.unit });
-        }
-      }
-    }
-    if (limit > 0) {
-      const keys = Object.keys(out);
-      for (const k of keys.slice(limit)) delete out[k];
-    }
-    return ok(out);
-  });
-
   web.handle(both, '/api/v1/query_exemplars', (req) => {
     const query = req.form.get('query') ?? '';
     const { start, end } = timeRange(req.form);
@@ -276,11 +250,6 @@ export function registerV1(web: WebServer, deps: V1Deps): void {
   });
 
   // Subsystems that come with later issues answer with Prometheus's shapes and no data.
-  web.handle('GET', '/api/v1/targets', () =>
-    ok({ activeTargets: [], droppedTargets: [], droppedTargetCounts: null }),
-  );
-  web.handle('GET', '/api/v1/targets/metadata', () => ok([]));
-  web.handle('GET', '/api/v1/scrape_pools', () => ok({ scrapePools: [] }));
   web.handle('GET', '/api/v1/rules', () => ok({ groups: [] }));
   web.handle('GET', '/api/v1/alerts', () => ok({ alerts: [] }));
   web.handle('GET', '/api/v1/notifications', () => ok([]));

@@ -1,0 +1,141 @@
+/**
+ * Scraping end to end: the ignis server and the real Prometheus load the same prometheus.yml,
+ * scrape the same fixture exporter, and must store the same series and describe the same
+ * targets and metadata through the API.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { startPrometheus, type RunningPrometheus } from '../util/peer-prometheus.js';
+import { peerBinary } from '../util/testenv.js';
+import { startServer, type RunningServer } from './ignis.js';
+
+const BODY = `# HELP fixture_requests_total Requests served.
+# TYPE fixture_requests_total counter
+fixture_requests_total{code="200",path="/"} 12
+fixture_requests_total{code="500",path="/"} 1
+# HELP fixture_temperature_celsius Temperature.
+# TYPE fixture_temperature_celsius gauge
+fixture_temperature_celsius{room="a"} 21.5
+fixture_dropped_metric 1
+# HELP fixture_latency_seconds Latency.
+# TYPE fixture_latency_seconds histogram
+fixture_latency_seconds_bucket{le="0.1"} 3
+fixture_latency_seconds_bucket{le="1"} 5
+fixture_latency_seconds_bucket{le="+Inf"} 6
+fixture_latency_seconds_sum 2.5
+fixture_latency_seconds_count 6
+`;
+
+const CONFIG = `global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: fixture
+    static_configs:
+      - targets: ['127.0.0.1:$FIXTURE']
+        labels: {team: a}
+    relabel_configs:
+      - target_label: env
+        replacement: test
+    metric_relabel_configs:
+      - source_labels: [__name__]
+        regex: fixture_dropped_metric
+        action: drop
+`;
+
+const prometheus = peerBinary('prometheus', 'scraping side by side with Prometheus');
+
+describe('scraping side by side with Prometheus', { skip: prometheus === null }, () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ignis-scrape-e2e-'));
+  let fixture: http.Server;
+  let prom: RunningPrometheus | null = null;
+  let ours: RunningServer | null = null;
+  let oursBase = '';
+
+  before(async () => {
+    fixture = http.createServer((_req, res) => {
+      res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+      res.end(BODY);
+    });
+    await new Promise<void>((r) => fixture.listen(0, '127.0.0.1', r));
+    const config = CONFIG.replace('$FIXTURE', String((fixture.address() as AddressInfo).port));
+    const cfgFile = path.join(tmp, 'prometheus.yml');
+    fs.writeFileSync(cfgFile, config);
+    prom = await startPrometheus({ binary: prometheus!, dataDir: path.join(tmp, 'prom'), config });
+    const out = new PassThrough().resume();
+    const r = await startServer(
+      [
+        `--config.file=${cfgFile}`,
+        `--storage.tsdb.path=${path.join(tmp, 'ignis')}`,
+        '--web.listen-address=127.0.0.1:0',
+        // Discovery results reach the scrape manager after this interval (Prometheus: 5s).
+        '--scrape.discovery-reload-interval=100ms',
+      ],
+      { stdout: out, stderr: out },
+    );
+    assert.notEqual(typeof r, 'number');
+    ours = r as RunningServer;
+    oursBase = `http://${ours.addresses[0]}`;
+    // Wait until both have scraped the fixture at least twice.
+    const scrapes = async (base: string): Promise<number> => {
+      const res = await fetch(
+        `${base}/api/v1/query?query=${encodeURIComponent('count_over_time(up{job="fixture"}[1m])')}`,
+      );
+      const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
+      return Number(body.data?.result?.[0]?.value[1] ?? 0);
+    };
+    await prom.waitFor(
+      'two scrapes',
+      async () => (await scrapes(prom!.base)) >= 2 && (await scrapes(oursBase)) >= 2,
+    );
+  });
+
+  after(async () => {
+    prom?.kill();
+    if (ours) {
+      ours.shutdown('test');
+      await ours.done;
+    }
+    fixture?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const json = async (base: string, p: string): Promise<unknown> =>
+    (await (await fetch(base + p)).json()) as unknown;
+
+  it('stores the same series', async () => {
+    const q = `/api/v1/series?match[]=${encodeURIComponent('{job="fixture"}')}`;
+    assert.deepEqual(await json(oursBase, q), await json(prom!.base, q));
+  });
+
+  it('holds the same latest values', async () => {
+    const q = `/api/v1/query?query=${encodeURIComponent('sort_desc({job="fixture",__name__!~"scrape_.*"})')}&time=${Date.now() / 1000}`;
+    type V = { data: { result: { metric: unknown; value: [number, string] }[] } };
+    const strip = (b: V) => b.data.result.map((r) => [r.metric, r.value[1]]);
+    assert.deepEqual(strip((await json(oursBase, q)) as V), strip((await json(prom!.base, q)) as V));
+  });
+
+  it('describes the targets the same way', async () => {
+    type T = { data: { activeTargets: Record<string, unknown>[] } };
+    const norm = (b: T) =>
+      b.data.activeTargets.map((t) => ({ ...t, lastScrape: '<time>', lastScrapeDuration: '<duration>' }));
+    assert.deepEqual(
+      norm((await json(oursBase, '/api/v1/targets')) as T),
+      norm((await json(prom!.base, '/api/v1/targets')) as T),
+    );
+  });
+
+  it('serves the same metadata', async () => {
+    assert.deepEqual(await json(oursBase, '/api/v1/metadata'), await json(prom!.base, '/api/v1/metadata'));
+    const tm = `/api/v1/targets/metadata?match_target=${encodeURIComponent('{job="fixture"}')}`;
+    type M = { data: { metric: string }[] };
+    const sorted = (b: M) => [...b.data].sort((x, y) => (x.metric < y.metric ? -1 : 1));
+    assert.deepEqual(sorted((await json(oursBase, tm)) as M), sorted((await json(prom!.base, tm)) as M));
+  });
+});
