@@ -7,6 +7,7 @@
  * remote write. The configuration file is read and served on /api/v1/status/config.
  */
 import fs from 'node:fs';
+import type https from 'node:https';
 import path from 'node:path';
 import {
   configToYAML,
@@ -32,6 +33,7 @@ import { Registry, family } from '../web/metrics/registry.js';
 import { WebServer } from '../web/server.js';
 import { FlagError, flagsHelp, parseFlags, parsePromDuration } from './flags.js';
 import { isMainModule } from './main.js';
+import { WebAccess, tlsOptions } from './web-config.js';
 import { ScrapeService } from './scraping.js';
 import { SERVER_FLAGS, enabledFeatures } from './server-flags.js';
 import { version, versionBanner } from './version.js';
@@ -149,7 +151,22 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     ),
   ]);
 
+  // --web.config.file: TLS at start; users and headers re-read when the file changes.
+  const webConfigFile = v.get('web.config.file')!;
+  let webAccess: WebAccess | undefined;
+  let tls: https.ServerOptions | undefined;
+  if (webConfigFile) {
+    try {
+      webAccess = new WebAccess(webConfigFile, log);
+      tls = tlsOptions(webAccess.config);
+    } catch (e) {
+      log.error('Error loading web config', { file: webConfigFile, err: e as Error });
+      return 1;
+    }
+  }
   const web = new WebServer({
+    tls,
+    access: webAccess ? () => webAccess!.current() : undefined,
     listenAddresses: flags.lists.get('web.listen-address') ?? [v.get('web.listen-address')!],
     routePrefix: (
       v.get('web.route-prefix') || new URL(v.get('web.external-url') || 'http://localhost/').pathname

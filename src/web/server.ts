@@ -3,6 +3,8 @@
  * size limits, instrumentation under Prometheus's metric names, and graceful shutdown.
  */
 import http from 'node:http';
+import https from 'node:https';
+import bcrypt from 'bcryptjs';
 import type { AddressInfo } from 'node:net';
 import { NOP_LOG, type Logger } from '../util/log.js';
 import { APIError, ERROR_STATUS, failure } from './api/response.js';
@@ -51,7 +53,20 @@ export interface WebServerOptions {
   routePrefix: string;
   registry: Registry;
   logger?: Logger;
+  /** TLS for the listeners (`tls_server_config` of the web config); plain HTTP when absent. */
+  tls?: https.ServerOptions;
+  /**
+   * The web config's users and extra headers, read on every request as exporter-toolkit does
+   * (so a changed file applies without a restart).
+   */
+  access?: () => {
+    basicAuthUsers: Readonly<Record<string, string>>;
+    headers: Readonly<Record<string, string>>;
+  };
 }
+
+/** Successful and failed password checks, remembered: bcrypt is deliberately slow. */
+const AUTH_CACHE_LIMIT = 1024;
 
 function matchRoute(route: Route, parts: readonly string[]): Record<string, string> | null {
   if (route.segments.length !== parts.length) return null;
@@ -67,7 +82,8 @@ function matchRoute(route: Route, parts: readonly string[]): Record<string, stri
 /** The ignis HTTP server. */
 export class WebServer {
   private readonly routes: Route[] = [];
-  private readonly servers: http.Server[] = [];
+  private readonly authCache = new Map<string, boolean>();
+  private readonly servers: (http.Server | https.Server)[] = [];
   private readonly log: Logger;
   private readonly requests;
   private readonly durations;
@@ -111,7 +127,8 @@ export class WebServer {
       const i = addr.lastIndexOf(':');
       const host = addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
       const port = Number(addr.slice(i + 1));
-      const srv = http.createServer((req, res) => void this.serve(req, res));
+      const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.serve(req, res);
+      const srv = this.opts.tls ? https.createServer(this.opts.tls, handler) : http.createServer(handler);
       srv.keepAliveTimeout = 5000;
       await new Promise<void>((resolve, reject) => {
         srv.once('error', reject);
@@ -150,7 +167,41 @@ export class WebServer {
     return Buffer.concat(chunks);
   }
 
+  /** Checks the request against the web config's basic auth users; true when allowed. */
+  private async authorized(
+    req: http.IncomingMessage,
+    users: Readonly<Record<string, string>>,
+  ): Promise<boolean> {
+    if (Object.keys(users).length === 0) return true;
+    const h = req.headers.authorization ?? '';
+    if (!h.startsWith('Basic ')) return false;
+    const decoded = Buffer.from(h.slice(6), 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    if (i < 0) return false;
+    const user = decoded.slice(0, i);
+    const hash = users[user];
+    if (hash === undefined) return false;
+    const key = `${user}\0${hash}\0${decoded.slice(i + 1)}`;
+    let ok = this.authCache.get(key);
+    if (ok === undefined) {
+      ok = await bcrypt.compare(decoded.slice(i + 1), hash);
+      if (this.authCache.size >= AUTH_CACHE_LIMIT) this.authCache.clear();
+      this.authCache.set(key, ok);
+    }
+    return ok;
+  }
+
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const access = this.opts.access?.();
+    if (access) {
+      for (const [k, v] of Object.entries(access.headers)) res.setHeader(k, v);
+      if (!(await this.authorized(req, access.basicAuthUsers))) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic', 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('Unauthorized\n');
+        req.resume();
+        return;
+      }
+    }
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'http://localhost');
     let path = url.pathname;
