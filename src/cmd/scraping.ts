@@ -19,7 +19,7 @@ import {
   type TargetMetadata,
   type TargetStatus,
 } from '../scrape/manager.js';
-import type { ScrapeOptions, ScrapeTarget } from '../scrape/target.js';
+import type { ScrapeOptions, ScrapeTarget, ScrapeTLS } from '../scrape/target.js';
 import type { Appendable } from '../storage/interface.js';
 import type { Logger } from '../util/log.js';
 
@@ -60,6 +60,22 @@ export function authorizationHeader(cfg: ScrapeConfig): string | undefined {
   return undefined;
 }
 
+/** The `tls_config` of a scrape config with its files read, or undefined when it sets nothing. */
+export function scrapeTLS(cfg: ScrapeConfig): ScrapeTLS | undefined {
+  const t = cfg.tlsConfig;
+  const ca = readSecret(t.ca, t.caFile);
+  const cert = readSecret(t.cert, t.certFile);
+  const key = readSecret(t.key, t.keyFile);
+  if (!ca && !cert && !key && !t.serverName && !t.insecureSkipVerify) return undefined;
+  return {
+    ...(ca ? { ca } : {}),
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
+    ...(t.serverName ? { serverName: t.serverName } : {}),
+    insecureSkipVerify: t.insecureSkipVerify,
+  };
+}
+
 /** A scrape config's options for the scrape loops. */
 export function scrapeOptions(cfg: ScrapeConfig): ScrapeOptions {
   const relabelConfigs = cfg.metricRelabelConfigs;
@@ -86,6 +102,9 @@ export function scrapeOptions(cfg: ScrapeConfig): ScrapeOptions {
     metricRelabel: relabelConfigs.length > 0 ? (l: Labels) => relabel(l, relabelConfigs) : undefined,
     // The same relabel rules must not restart loops on reload: key them by their content.
     metricRelabelKey: JSON.stringify(relabelConfigs),
+    tls: scrapeTLS(cfg),
+    followRedirects: cfg.followRedirects,
+    proxyUrl: cfg.proxyUrl,
   };
 }
 

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import type { ScrapeTLS } from './target.js';
 import zlib from 'node:zlib';
 
 /** What a successful scrape returns. */
@@ -35,7 +36,16 @@ export interface HttpScraperOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** The connection pool; a shared keep-alive agent by default. */
   readonly agent?: http.Agent;
+  /** TLS settings for https targets (a keep-alive agent of the scraper's own). */
+  readonly tls?: ScrapeTLS;
+  /** Follow redirects (default true), at most {@link MAX_REDIRECTS}, as Go's client does. */
+  readonly followRedirects?: boolean;
+  /** An HTTP proxy URL for http:// targets ('' for none). */
+  readonly proxyUrl?: string;
 }
+
+/** Redirects followed before giving up, as Go's http.Client (10). */
+export const MAX_REDIRECTS = 10;
 
 /** Prometheus's `errBodySizeLimit` text. */
 export const BODY_SIZE_LIMIT_MESSAGE = 'body size limit exceeded';
@@ -74,8 +84,9 @@ function goNetError(url: string, e: NodeJS.ErrnoException & { address?: string; 
 /** Scrapes one URL; safe to call again after the previous scrape settled. */
 export class HttpScraper {
   private readonly headers: Record<string, string>;
-  private readonly mod: typeof http | typeof https;
+  private readonly protocol: string;
   private readonly agent: http.Agent;
+  private unsupported = '';
 
   /** Prepares the request headers once, as Prometheus keeps one prepared request per target. */
   constructor(
@@ -83,8 +94,24 @@ export class HttpScraper {
     private readonly opts: HttpScraperOptions,
   ) {
     const u = new URL(url);
-    this.mod = u.protocol === 'https:' ? https : http;
-    this.agent = opts.agent ?? (u.protocol === 'https:' ? defaultHttpsAgent : defaultHttpAgent);
+    this.protocol = u.protocol;
+    this.agent =
+      opts.agent ??
+      (u.protocol === 'https:'
+        ? opts.tls
+          ? new https.Agent({
+              keepAlive: true,
+              ca: opts.tls.ca,
+              cert: opts.tls.cert,
+              key: opts.tls.key,
+              servername: opts.tls.serverName || undefined,
+              rejectUnauthorized: !opts.tls.insecureSkipVerify,
+            })
+          : defaultHttpsAgent
+        : defaultHttpAgent);
+    if (opts.proxyUrl && u.protocol === 'https:') {
+      this.unsupported = `proxy_url for https targets is not supported by ignis yet (${opts.proxyUrl})`;
+    }
     this.headers = {
       ...opts.headers,
       Accept: opts.accept,
@@ -94,6 +121,22 @@ export class HttpScraper {
       'X-Prometheus-Scrape-Timeout-Seconds': formatSeconds(opts.timeout / 1000),
     };
     if (opts.authorization !== undefined) this.headers['Authorization'] = opts.authorization;
+  }
+
+  /** Starts a GET of `url` (through the proxy for http:// when one is configured). */
+  private get(url: string, cb: (res: http.IncomingMessage) => void): http.ClientRequest {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? https : http;
+    const agent = u.protocol === this.protocol ? this.agent : undefined;
+    if (this.opts.proxyUrl && u.protocol === 'http:') {
+      // A forward proxy takes the absolute URL as the request target.
+      const p = new URL(this.opts.proxyUrl);
+      return http.get(
+        { host: p.hostname, port: p.port || 80, path: url, headers: { ...this.headers, Host: u.host } },
+        cb,
+      );
+    }
+    return mod.get(url, { headers: this.headers, agent }, cb);
   }
 
   /** Performs the GET and reads the whole body; rejects with a {@link ScrapeHttpError}. */
@@ -114,7 +157,27 @@ export class HttpScraper {
         () => fail(`Get ${JSON.stringify(url)}: context deadline exceeded`),
         opts.timeout,
       );
-      const req = this.mod.get(url, { headers: this.headers, agent: this.agent }, (res) => {
+      if (this.unsupported) {
+        fail(this.unsupported);
+        return;
+      }
+      const onResponse = (res: http.IncomingMessage, current: string, redirects: number): void => {
+        const status = res.statusCode ?? 0;
+        const location = res.headers.location;
+        if (status >= 300 && status < 400 && location !== undefined && opts.followRedirects !== false) {
+          res.resume();
+          if (redirects >= MAX_REDIRECTS) {
+            fail(`Get ${JSON.stringify(location)}: stopped after ${MAX_REDIRECTS} redirects`);
+            return;
+          }
+          const next = new URL(location, current).toString();
+          handle.req = this.get(next, (r) => onResponse(r, next, redirects + 1));
+          handle.req.on('error', (e) => fail(goNetError(next, e)));
+          return;
+        }
+        handleResponse(res);
+      };
+      const handleResponse = (res: http.IncomingMessage): void => {
         if (res.statusCode !== 200) {
           res.resume();
           fail(`server returned HTTP status ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd());
@@ -150,7 +213,8 @@ export class HttpScraper {
           clearTimeout(timer);
           resolve({ body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n), contentType });
         });
-      });
+      };
+      const req = this.get(url, (res) => onResponse(res, url, 0));
       handle.req = req;
       req.on('error', (e) => fail(goNetError(url, e)));
     });

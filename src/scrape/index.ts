@@ -33,6 +33,7 @@ export {
   type MetricRelabelFn,
   type ResolvedScrapeOptions,
   type ScrapeOptions,
+  type ScrapeTLS,
   type ScrapeTarget,
   type TargetHealth,
   type TargetState,

@@ -111,6 +111,9 @@ export class ScrapeLoop {
         ...(options.authorization !== undefined ? { authorization: options.authorization } : {}),
         headers: options.headers,
         ...(deps.agent !== undefined ? { agent: deps.agent } : {}),
+        ...(options.tls !== undefined ? { tls: options.tls } : {}),
+        followRedirects: options.followRedirects,
+        proxyUrl: options.proxyUrl,
       });
     this.reportLabelSets = REPORT_METRICS.map((n) => reportLabels(n, target.labels));
     this.reportRefs = REPORT_METRICS.map(() => 0);

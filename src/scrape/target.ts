@@ -78,6 +78,25 @@ export interface ScrapeOptions {
   readonly metricRelabelKey?: string;
   /** Write metadata into storage as well (Prometheus's `metadata-wal-records` feature; default false). */
   readonly appendMetadata?: boolean;
+  /** `tls_config` for https targets (file contents already read). */
+  readonly tls?: ScrapeTLS;
+  /** `follow_redirects` (default true). */
+  readonly followRedirects?: boolean;
+  /** `proxy_url` ('' for none); an HTTP proxy, used for http:// targets. */
+  readonly proxyUrl?: string;
+}
+
+/** TLS settings of a scrape (Prometheus's `tls_config`, with file contents read). */
+export interface ScrapeTLS {
+  /** CA certificates (PEM) to verify the target with. */
+  readonly ca?: string;
+  /** Client certificate and key (PEM). */
+  readonly cert?: string;
+  readonly key?: string;
+  /** Server name for SNI and verification. */
+  readonly serverName?: string;
+  /** Skip verification of the target's certificate. */
+  readonly insecureSkipVerify?: boolean;
 }
 
 /** {@link ScrapeOptions} with every default filled in. */
@@ -103,6 +122,9 @@ export interface ResolvedScrapeOptions {
   readonly metricRelabel: MetricRelabelFn | undefined;
   readonly metricRelabelKey: string | undefined;
   readonly appendMetadata: boolean;
+  readonly tls: ScrapeTLS | undefined;
+  readonly followRedirects: boolean;
+  readonly proxyUrl: string;
 }
 
 /** Fills in Prometheus's defaults. */
@@ -133,6 +155,9 @@ export function resolveScrapeOptions(o: ScrapeOptions): ResolvedScrapeOptions {
     metricRelabel: o.metricRelabel,
     metricRelabelKey: o.metricRelabelKey,
     appendMetadata: o.appendMetadata ?? false,
+    tls: o.tls,
+    followRedirects: o.followRedirects ?? true,
+    proxyUrl: o.proxyUrl ?? '',
   };
 }
 
@@ -143,11 +168,18 @@ export function resolveScrapeOptions(o: ScrapeOptions): ResolvedScrapeOptions {
  */
 export function sameScrapeOptions(a: ResolvedScrapeOptions, b: ResolvedScrapeOptions): boolean {
   for (const k of Object.keys(a) as (keyof ResolvedScrapeOptions)[]) {
-    if (k === 'metricRelabel' || k === 'metricRelabelKey' || k === 'scrapeProtocols' || k === 'headers')
+    if (
+      k === 'metricRelabel' ||
+      k === 'metricRelabelKey' ||
+      k === 'scrapeProtocols' ||
+      k === 'headers' ||
+      k === 'tls'
+    )
       continue;
     if (a[k] !== b[k]) return false;
   }
   if (a.scrapeProtocols.join(',') !== b.scrapeProtocols.join(',')) return false;
+  if (JSON.stringify(a.tls ?? null) !== JSON.stringify(b.tls ?? null)) return false;
   if (JSON.stringify(sortedEntries(a.headers)) !== JSON.stringify(sortedEntries(b.headers))) return false;
   if (a.metricRelabelKey !== undefined && b.metricRelabelKey !== undefined)
     return a.metricRelabelKey === b.metricRelabelKey;
