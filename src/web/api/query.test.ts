@@ -11,7 +11,9 @@ import { peerBinary } from '../../util/testenv.js';
 import { Registry } from '../metrics/registry.js';
 import { WebServer } from '../server.js';
 import { getJSON, loadFixture } from '../testing.js';
-import { registerQueryAPI } from './query.js';
+import { Labels } from '../../model/labels.js';
+import { encodeQueryResponse, encodeValue, registerQueryAPI } from './query.js';
+import { success } from './response.js';
 
 const now = Math.floor(Date.now() / 1000) * 1000;
 const T = now / 1000;
@@ -53,6 +55,50 @@ const REQUESTS = [
   `/api/v1/query_range?query=${enc('up')}&start=${T - 240}&end=${T}&step=0`,
   `/api/v1/query_range?query=${enc('up')}&start=0&end=${T}&step=1`,
 ];
+
+describe('encodeQueryResponse', () => {
+  it('writes exactly what JSON.stringify of the response objects gives, for awkward values too', () => {
+    const values = [
+      0,
+      -0,
+      1,
+      -1.5,
+      0.1 + 0.2,
+      1e21,
+      1e-7,
+      123456789012345680000,
+      5e-324,
+      NaN,
+      Infinity,
+      -Infinity,
+      1 / 3,
+    ];
+    const ts = new Float64Array(
+      values.map((_, i) => [1_700_000_000_123, -1500, 0, 1000, 1_700_000_000_010][i % 5]! + i * 15_000),
+    );
+    const vs = new Float64Array(values);
+    const metric = Labels.fromStrings('__name__', 'x', 'q', 'a"b\\c');
+    const cases = [
+      {
+        value: { type: 'matrix' as const, series: [{ metric, ts, vs }] },
+        warnings: ['PromQL warning: w'],
+        infos: [],
+      },
+      {
+        value: { type: 'vector' as const, samples: values.map((v, i) => ({ metric, t: ts[i]!, v })) },
+        warnings: [],
+        infos: ['PromQL info: i'],
+      },
+      { value: { type: 'scalar' as const, t: 1000, v: -0 }, warnings: [], infos: [] },
+    ];
+    for (const r of cases) {
+      assert.equal(
+        encodeQueryResponse(r).toString(),
+        JSON.stringify(success(encodeValue(r.value), r.warnings, r.infos)),
+      );
+    }
+  });
+});
 
 describe('query API', () => {
   let head: Head;

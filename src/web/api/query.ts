@@ -9,7 +9,8 @@ import { ParseError } from '../../promql/parser/index.js';
 import type { Queryable } from '../../storage/interface.js';
 import type { Req, Res, WebServer } from '../server.js';
 import { parseDurationParam, parseTime } from './params.js';
-import { APIError, success } from './response.js';
+import { APIError } from './response.js';
+import { JSONWriter } from './json-writer.js';
 import { formatValue, timeParam } from './v1.js';
 
 /** Prometheus's limit on points per series in a range query. */
@@ -84,6 +85,72 @@ export function encodeValue(v: QueryValue): unknown {
   }
 }
 
+/** Writes a value as the API does, JSON-quoted: Go's 'f' format, which String() matches unless it uses an exponent. */
+function writeValue(w: JSONWriter, v: number): void {
+  const s = String(v);
+  // -0 prints as "0" in JavaScript but "-0" in Go; NaN and the infinities are spelled by formatValue.
+  const plain = v !== 0 && s.indexOf('e') < 0 && s !== 'Infinity' && s !== '-Infinity' && s !== 'NaN';
+  w.char(0x22)
+    .ascii(plain ? s : formatValue(v))
+    .char(0x22);
+}
+
+/**
+ * The whole success response as JSON bytes, written directly (see json-writer.ts): for large
+ * matrices several times faster than JSON.stringify over one array per point. Produces
+ * exactly what `JSON.stringify(success(encodeValue(v), warnings, infos))` would.
+ */
+export function encodeQueryResponse(r: QueryResult): Buffer {
+  const v = r.value;
+  const w = new JSONWriter();
+  w.ascii('{"status":"success","data":');
+  if (v.type === 'matrix') {
+    w.ascii('{"resultType":"matrix","result":[');
+    // Series of a range query share their step timestamps: format each one once.
+    const tsText = new Map<number, string>();
+    for (let k = 0; k < v.series.length; k++) {
+      const s = v.series[k]!;
+      if (k > 0) w.char(0x2c);
+      w.ascii('{"metric":').utf8(JSON.stringify(s.metric.toObject())).ascii(',"values":[');
+      const ts = s.ts;
+      const vs = s.vs;
+      for (let i = 0; i < ts.length; i++) {
+        if (i > 0) w.char(0x2c);
+        const t = ts[i]!;
+        let text = tsText.get(t);
+        if (text === undefined) {
+          text = String(t / 1000);
+          tsText.set(t, text);
+        }
+        w.char(0x5b).ascii(text).char(0x2c);
+        writeValue(w, vs[i]!);
+        w.char(0x5d);
+      }
+      w.ascii(']}');
+    }
+    w.ascii(']}');
+  } else if (v.type === 'vector') {
+    w.ascii('{"resultType":"vector","result":[');
+    for (let i = 0; i < v.samples.length; i++) {
+      const s = v.samples[i]!;
+      if (i > 0) w.char(0x2c);
+      w.ascii('{"metric":')
+        .utf8(JSON.stringify(s.metric.toObject()))
+        .ascii(',"value":[')
+        .millisAsSeconds(s.t)
+        .char(0x2c);
+      writeValue(w, s.v);
+      w.ascii(']}');
+    }
+    w.ascii(']}');
+  } else {
+    w.utf8(JSON.stringify(encodeValue(v)));
+  }
+  if (r.warnings.length > 0) w.ascii(',"warnings":').utf8(JSON.stringify(r.warnings));
+  if (r.infos.length > 0) w.ascii(',"infos":').utf8(JSON.stringify(r.infos));
+  return w.char(0x7d).bytes();
+}
+
 /** A counting semaphore with a FIFO queue. */
 class Gate {
   private active = 0;
@@ -149,7 +216,7 @@ export function registerQueryAPI(web: WebServer, deps: QueryDeps): void {
     const t = ts ? timeParam('time', ts) : now();
     const opts = options(req.form);
     const r = await execute(query, () => deps.engine.instantQuery(deps.storage, query, t, opts));
-    return { body: success(encodeValue(r.value), r.warnings, r.infos) };
+    return { headers: { 'Content-Type': 'application/json' }, body: encodeQueryResponse(r) };
   });
 
   web.handle(both, '/api/v1/query_range', async (req: Req): Promise<Res> => {
@@ -180,7 +247,7 @@ export function registerQueryAPI(web: WebServer, deps: QueryDeps): void {
     }
     const opts = options(req.form);
     const r = await execute(query, () => deps.engine.rangeQuery(deps.storage, query, start, end, step, opts));
-    return { body: success(encodeValue(r.value), r.warnings, r.infos) };
+    return { headers: { 'Content-Type': 'application/json' }, body: encodeQueryResponse(r) };
   });
 }
 
