@@ -121,8 +121,29 @@ class Walker {
   fields(n: Node, typeName: string, known: readonly string[]): Map<string, Node | null> {
     const out = new Map<string, Node | null>();
     if (!isMap(n)) return out;
+    // Merge keys (`<<: *anchor`) contribute the pairs of the mappings they name; explicit keys win.
+    const merged: { key: Node | null; value: unknown }[] = [];
+    const own: { key: Node | null; value: unknown }[] = [];
     for (const p of n.items) {
       const k = this.resolve(p.key);
+      if (k !== null && isScalar(k) && (k.value === '<<' || typeof k.value === 'symbol')) {
+        const v = this.resolve(p.value);
+        const sources = v !== null && isSeq(v) ? v.items.map((x) => this.resolve(x)) : [v];
+        for (const src of sources)
+          if (src !== null && isMap(src))
+            for (const q of src.items) merged.push({ key: this.resolve(q.key), value: q.value });
+        continue;
+      }
+      own.push({ key: k, value: p.value });
+    }
+    const ownKeys = new Set(own.map((p) => (p.key !== null && isScalar(p.key) ? String(p.key.value) : '')));
+    const pairs = [
+      ...own,
+      ...merged.filter((p) => !ownKeys.has(p.key !== null && isScalar(p.key) ? String(p.key.value) : '')),
+    ];
+    const fromMerge = new Set(merged.map((p) => p.key));
+    for (const p of pairs) {
+      const k = p.key;
       const key = k !== null && isScalar(k) ? String(k.value) : '';
       if (!known.includes(key)) {
         if (this.strict)
@@ -130,6 +151,7 @@ class Walker {
         continue;
       }
       if (out.has(key)) {
+        if (fromMerge.has(k)) continue;
         this.errors.push(`line ${this.pos(k).line}: mapping key "${key}" already defined`);
         continue;
       }
