@@ -39,7 +39,7 @@ export interface Alert {
   firedAt: number;
   /** When it resolved. */
   resolvedAt: number;
-  /** When it was last sent to the notifier. */
+  /** When it was last sent to the notifier (-Infinity: never). */
   lastSentAt: number;
   /** Until when the last notification is valid (its `endsAt` while firing). */
   validUntil: number;
@@ -156,7 +156,8 @@ export class AlertingRule implements Rule {
         activeAt: ts,
         firedAt: 0,
         resolvedAt: 0,
-        lastSentAt: 0,
+        // Never sent: Go's zero time, before any evaluation time.
+        lastSentAt: -Infinity,
         validUntil: 0,
         keepFiringSince: 0,
       });
@@ -238,6 +239,7 @@ export class AlertingRule implements Rule {
 
 function needsSending(a: Alert, ts: number, resendDelay: number): boolean {
   if (a.state === 'pending') return false;
-  if (a.resolvedAt > a.lastSentAt) return true;
+  // A resolution not yet sent goes out at once; `resolvedAt` 0 means "never resolved".
+  if (a.resolvedAt !== 0 && a.resolvedAt > a.lastSentAt) return true;
   return a.lastSentAt + resendDelay < ts;
 }

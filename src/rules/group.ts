@@ -147,17 +147,18 @@ export class Group {
    * a per-group offset derived from Prometheus's hash of the group's name and file.
    */
   evalTimestamp(now: number): number {
-    const intervalNs = BigInt(Math.round(this.interval)) * 1_000_000n;
-    const offsetNs =
-      prometheusLabelsHash([
-        ['file', this.file],
-        ['name', this.name],
-      ]) % intervalNs;
-    const nowNs = BigInt(Math.round(now)) * 1_000_000n;
-    const adj = nowNs - offsetNs;
-    let base = adj - (adj % intervalNs);
-    if (adj < 0n && adj % intervalNs !== 0n) base -= intervalNs;
-    return Number((base + offsetNs) / 1_000_000n);
+    const interval = Math.round(this.interval);
+    // Prometheus's offset is in nanoseconds; ignis's timestamps are milliseconds, so it is
+    // truncated to whole milliseconds to keep every slot exactly one interval apart.
+    const hash = prometheusLabelsHash([
+      ['file', this.file],
+      ['name', this.name],
+    ]);
+    const offset = Number((hash % (BigInt(interval) * 1_000_000n)) / 1_000_000n);
+    const adj = Math.round(now) - offset;
+    let base = adj - (adj % interval);
+    if (adj < 0 && adj % interval !== 0) base -= interval;
+    return base + offset;
   }
 
   /** Evaluates every rule at `ts` (ms), writing results and stale markers. */
