@@ -12,6 +12,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setInterval, clearInterval, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
+/* global fetch */
 
 if (process.argv[2] === '--server') {
   // The fixture exporter: a few pre-built bodies per series count, cycled per request so values change.
@@ -112,8 +113,79 @@ async function main() {
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log('bench/scrape: ignis scrape loops into an in-memory head');
   for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
+
+  // The same targets scraped by the real Prometheus (it also writes its WAL), for the ratio.
+  const prom = await prometheusRun(port, targets, interval, seconds);
+  if (prom) {
+    const ours = { cpuPerM: (cpu / samples) * 1e6, p99: pct(99) * 1000, rssMiB: mem.rss / 2 ** 20 };
+    console.log('\nbeside Prometheus (same targets, same interval; lower is better):');
+    console.log(
+      `  ${'figure'.padEnd(24)}${'ignis'.padStart(10)}${'prometheus'.padStart(12)}${'ratio'.padStart(8)}`,
+    );
+    for (const [name, a, b] of [
+      ['CPU s per 1M samples', ours.cpuPerM, prom.cpuPerM],
+      ['scrape duration p99 ms', ours.p99, prom.p99],
+      ['RSS MiB', ours.rssMiB, prom.rssMiB],
+    ]) {
+      console.log(
+        `  ${name.padEnd(24)}${a.toFixed(2).padStart(10)}${b.toFixed(2).padStart(12)}${(a / b).toFixed(2).padStart(8)}`,
+      );
+    }
+  }
   child.disconnect();
   child.kill();
+}
+
+/** Runs Prometheus against the fixture targets; returns its figures, or null when it is not installed. */
+async function prometheusRun(port, targets, interval, seconds) {
+  const { peerBinary } = await import('../dist/util/testenv.js');
+  const { startPrometheus } = await import('../dist/util/peer-prometheus.js');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const bin = peerBinary('prometheus', 'bench/scrape ratio');
+  if (!bin) return null;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ignis-bench-scrape-'));
+  let cfg = `global:\n  scrape_interval: ${interval}ms\n  scrape_timeout: ${Math.min(interval, 10_000)}ms\nscrape_configs:\n  - job_name: bench\n    static_configs:\n`;
+  for (let i = 0; i < targets; i++) {
+    cfg += `      - targets: ['127.0.0.1:${port}']\n        labels: {instance: t${i}, __param_t: '${i}'}\n`;
+  }
+  const p = await startPrometheus({ binary: bin, dataDir: path.join(tmp, 'data'), config: cfg });
+  const stat = () => {
+    const f = fs.readFileSync(`/proc/${p.proc.pid}/stat`, 'utf8');
+    const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(parts[11]) + Number(parts[12])) / 100; // utime + stime in clock ticks (USER_HZ 100)
+  };
+  // Prometheus does not scrape itself here: read its own /metrics page for the counter.
+  const appended = async () => {
+    const text = await (await fetch(`${p.base}/metrics`)).text();
+    return Number(
+      /^prometheus_tsdb_head_samples_appended_total\{type="float"\} (\S+)$/m.exec(text)?.[1] ?? NaN,
+    );
+  };
+  // Prometheus hands discovered targets to its scrape loops after 5s: wait for the first
+  // appends, then for every target to have been scraped once.
+  await p.waitFor('first scrapes', async () => !Number.isNaN(await appended()), 60_000);
+  await sleep(interval * 1.5);
+  const c0 = stat();
+  const a0 = await appended();
+  const start = Date.now();
+  await sleep(seconds * 1000);
+  const c1 = stat();
+  const a1 = await appended();
+  const end = Date.now();
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p.proc.pid}/status`, 'utf8'))[1]) / 1024;
+  const win = Math.ceil((end - start) / 1000);
+  const data = await p.query(`scrape_duration_seconds{job="bench"}[${win}s]`, end / 1000);
+  const durations = data.result.flatMap((r) => r.values.map(([, v]) => Number(v))).sort((x, y) => x - y);
+  await p.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const samples = a1 - a0;
+  return {
+    cpuPerM: ((c1 - c0) / samples) * 1e6,
+    p99: durations[Math.min(durations.length - 1, Math.floor(0.99 * durations.length))] * 1000,
+    rssMiB: rss,
+  };
 }
 
 function sleep(ms) {
