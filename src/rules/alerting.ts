@@ -8,7 +8,7 @@
 import { Labels, LabelsBuilder } from '../model/labels.js';
 import type { Sample } from '../promql/engine/types.js';
 import { RuleStats, type EvalContext, type Rule } from './rule.js';
-import { defaultTemplateExpander, type TemplateExpander } from './template.js';
+import { goTemplateExpander, type TemplateExpander } from './template.js';
 
 /** How long a resolved alert is kept (and resent) after it resolved, ms (Prometheus's resolvedRetention). */
 export const RESOLVED_RETENTION = 15 * 60_000;
@@ -99,7 +99,7 @@ export class AlertingRule implements Rule {
     this.externalLabels = (opts.externalLabels ?? Labels.EMPTY).toObject();
     this.externalURL = opts.externalURL ?? '';
     this.restored = opts.restored ?? false;
-    this.templates = opts.templates ?? defaultTemplateExpander;
+    this.templates = opts.templates ?? goTemplateExpander;
     this.onTemplateError = opts.onTemplateError ?? (() => {});
   }
 

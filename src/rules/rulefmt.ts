@@ -11,7 +11,7 @@ import { isValidLabelName, isValidLabelValue, isValidMetricName } from '../model
 import type { NameValidationScheme } from '../model/names.js';
 import { parseExpr } from '../promql/parser/parser.js';
 import type { ParseOptions } from '../promql/parser/parser.js';
-import { defaultTemplateExpander, type TemplateExpander } from './template.js';
+import { goTemplateExpander, type TemplateExpander } from './template.js';
 
 /** One rule as written in a rule file. */
 export interface RuleDef {
@@ -356,7 +356,7 @@ function validateRule(
   for (const k of Object.keys(r.annotations))
     if (!isValidLabelName(k, scheme)) out.push({ pos: '', msg: `invalid annotation name: ${k}` });
   if (r.alert !== '') {
-    const t = opts.templates ?? defaultTemplateExpander;
+    const t = opts.templates ?? goTemplateExpander;
     const check = (kind: string, k: string, text: string): void => {
       const err = t.parseTest(`__alert_${r.alert}`, text);
       if (err !== null) out.push({ pos: '', msg: `${kind} ${JSON.stringify(k)}: ${err}` });

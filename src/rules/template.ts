@@ -2,9 +2,11 @@
  * The seam between rules and Go-template expansion. Alerting rules expand their labels and
  * annotations through a {@link TemplateExpander}; the full Go text/template engine lives in
  * src/template, and until it is wired in, {@link defaultTemplateExpander} covers the forms rule
- * files use most: `{{ $labels.x }}`, `{{ $value }}`, `{{ $externalLabels.x }}`,
+ * files use most (now only a fallback; {@link goTemplateExpander} is the default): `{{ $labels.x }}`, `{{ $value }}`, `{{ $externalLabels.x }}`,
  * `{{ $externalURL }}`, their `.Labels`/`.Value` spellings, and simple pipelines.
  */
+
+import { checkTemplate, expandTemplate } from '../template/index.js';
 
 /** The data an alert template sees (Prometheus's AlertTemplateData). */
 export interface AlertTemplateData {
@@ -274,5 +276,19 @@ export const defaultTemplateExpander: TemplateExpander = {
     } catch (e) {
       return (e as Error).message;
     }
+  },
+};
+
+/**
+ * The Go text/template engine of src/template behind the rules' interface. Expansion errors
+ * come back as the `<error expanding template: …>` text itself, as Prometheus writes them.
+ * The template `query` function is not wired yet (it needs the rule's query function).
+ */
+export const goTemplateExpander: TemplateExpander = {
+  expand(name, text, data, time) {
+    return expandTemplate(name, text, data, { timestamp: time, externalURL: data.externalURL });
+  },
+  parseTest(name, text) {
+    return checkTemplate(name, text);
   },
 };
