@@ -5,7 +5,7 @@
  * float64 do not), and errors carry Go's wording.
  */
 import { FuncError, type TemplateFunc } from './exec.js';
-import { sprint, sprintf, sprintln } from './fmt.js';
+import { formatValue, sprint, sprintf, sprintln } from './fmt.js';
 import {
   basicKind,
   GoDuration,
@@ -223,7 +223,7 @@ export const BUILTINS: ReadonlyMap<string, TemplateFunc> = new Map<string, Templ
       variadic: V,
       fn: (f, ...a) => {
         if (f === undefined || f === null) throw new FuncError('call of nil');
-        if (typeof f !== 'function') throw new FuncError(`non-function of type ${typeName(f)}`);
+        if (typeof f !== 'function') throw new FuncError(`non-function ${formatValue(f, 'v', 1)} of type ${typeName(f)}`);
         return f(...a);
       },
     },

@@ -22,6 +22,7 @@ import {
 import { formatValue } from './fmt.js';
 import {
   GoDuration,
+  GoMap,
   GoSlice,
   GoStruct,
   GoTime,
@@ -413,8 +414,8 @@ class Executor {
   ): GoValue {
     this.at(chain.pos, argString(chain));
     if (chain.node.type === 'nil') this.errorf(`indirection through explicit nil in ${argString(chain)}`);
+    // Errors in the fields are reported at the inner node, as Go's evalArg leaves it current.
     const value = this.evalArg(dot, 'reflect.Value', chain.node);
-    this.at(chain.pos, argString(chain));
     return this.evalFieldChain(dot, value, chain.field, args, final);
   }
 
@@ -425,14 +426,25 @@ class Executor {
     args: Arg[],
     final: Final,
   ): GoValue {
-    const node = this.node;
-    for (let i = 0; i < ident.length - 1; i++) receiver = this.evalField(ident[i]!, [], MISSING, receiver);
-    if (node) this.node = node;
+    // Errors name the receiver's static type, which differs from its value's type where a
+    // struct field or map element is declared interface {}.
+    let staticType: string | null = null;
+    for (let i = 0; i < ident.length - 1; i++) {
+      const r = receiver;
+      receiver = this.evalField(ident[i]!, [], MISSING, r, staticType);
+      staticType = elementStaticType(r, ident[i]!);
+    }
     void dot;
-    return this.evalField(ident[ident.length - 1]!, args, final, receiver);
+    return this.evalField(ident[ident.length - 1]!, args, final, receiver, staticType);
   }
 
-  private evalField(name: string, args: Arg[], final: Final, receiver: GoValue): GoValue {
+  private evalField(
+    name: string,
+    args: Arg[],
+    final: Final,
+    receiver: GoValue,
+    staticType: string | null,
+  ): GoValue {
     if (receiver === undefined) return undefined;
     const hasArgs = args.length > 1 || final !== MISSING;
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${name}`);
@@ -454,7 +466,7 @@ class Executor {
       if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
       return mapGet(receiver, name).value;
     }
-    return this.errorf(`can't evaluate field ${name} in type ${typeName(receiver)}`);
+    return this.errorf(`can't evaluate field ${name} in type ${staticType ?? typeName(receiver)}`);
   }
 
   private evalFunction(
@@ -532,6 +544,7 @@ class Executor {
       case 'dot':
         return this.validateType(dot, t);
       case 'nil':
+        if (t === 'reflect.Value') return undefined;
         if (t === 'any' || t === '*template.sample' || t === 'template.queryResult') return null;
         return this.errorf(`cannot assign nil to ${PARAM_DISPLAY[t]}`);
       case 'field':
@@ -602,6 +615,14 @@ class Executor {
     if (!ok) this.errorf(`wrong type for value; expected ${PARAM_DISPLAY[t]}; got ${typeName(v)}`);
     return v;
   }
+}
+
+/** The declared type of a field or map element, when it is an interface; else null. */
+function elementStaticType(receiver: GoValue, name: string): string | null {
+  if (receiver instanceof GoStruct) return receiver.fieldTypes?.get(name) ?? null;
+  if (receiver instanceof GoMap) return receiver.elemType === 'interface {}' ? 'interface {}' : null;
+  if (isMap(receiver)) return 'interface {}';
+  return null;
 }
 
 /** The niladic methods of time.Time and time.Duration that templates use. */

@@ -64,6 +64,8 @@ export function alertTemplateData(data: AlertData): GoStruct {
       ['ExternalURL', data.externalURL ?? ''],
       ['Value', data.value],
     ]),
+    false,
+    new Map([['Value', 'interface {}']]),
   );
 }
 

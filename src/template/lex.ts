@@ -28,6 +28,7 @@ export const enum Tok {
   RightParen,
   Declare,
   Assign,
+  /** A lone punctuation character (`,` in range declarations, anything else an error). */
   Comma,
   // Keywords.
   Block,
@@ -274,6 +275,10 @@ export function lex(text: string): Token[] {
     } else if (c === ',') {
       advance(1);
       emit(Tok.Comma);
+    } else if (c <= '\x7e' && c >= ' ') {
+      // Other printable ASCII is a lone character token, which the parser then rejects.
+      advance(1);
+      emit(Tok.Comma);
     } else {
       return fail(`bad character ${goRuneDesc(c.codePointAt(0)!)}`);
     }
@@ -286,13 +291,11 @@ export function lex(text: string): Token[] {
       while (pos < text.length && isAlphaNumeric(text[pos]!)) advance(1);
       emit(Tok.Field);
     }
+    // Go's atTerminator: what may follow a field, variable or identifier.
     const c = text[pos] ?? '';
-    if (c === '.' || (c !== '' && isAlphaNumeric(c))) {
-      advance(1);
-      fail(`bad character ${goRuneDesc(c.codePointAt(0)!)}`);
-      return false;
-    }
-    return true;
+    if (c === '' || isSpace(c) || '.,|:()'.includes(c) || text.startsWith(RIGHT, pos)) return true;
+    fail(`bad character ${goRuneDesc(c.codePointAt(0)!)}`);
+    return false;
   }
 
   function lexNumber(): boolean {

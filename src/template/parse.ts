@@ -105,7 +105,7 @@ type Marker = { type: 'end' | 'else'; pos: number; line: number };
 function tokenString(t: Token): string {
   if (t.typ === Tok.EOF) return 'EOF';
   if (t.typ === Tok.Error) return t.val;
-  if (t.typ >= Tok.Block) return `<${t.val}>`;
+  if (t.typ >= Tok.Block || t.typ === Tok.Dot || t.typ === Tok.Nil) return `<${t.val}>`;
   if (t.val.length > 10) return `${goQuote(t.val.slice(0, 10))}...`;
   return goQuote(t.val);
 }
@@ -127,15 +127,15 @@ export function parse(name: string, text: string, hasFunction: (name: string) =>
     throw new TemplateParseError(`template: ${name}:${last.line}: ${msg}`);
   };
   const next = (): Token => {
-    last = toks[i]!;
+    last = toks[Math.min(i, toks.length - 1)]!;
     if (last.typ === Tok.Error) errorf(last.val);
-    if (i < toks.length - 1) i++;
+    i++;
     return last;
   };
   const backup = (): void => {
     i--;
   };
-  const peek = (): Token => toks[i]!;
+  const peek = (): Token => toks[Math.min(i, toks.length - 1)]!;
   const nextNonSpace = (): Token => {
     let t = next();
     while (t.typ === Tok.Space) t = next();
@@ -314,7 +314,7 @@ export function parse(name: string, text: string, hasFunction: (name: string) =>
         vars.push(v.val);
         break;
       }
-      if (n.typ === Tok.Comma) {
+      if (n.typ === Tok.Comma && n.val === ',') {
         nextNonSpace();
         pipe.decl.push(v.val);
         vars.push(v.val);

@@ -71,11 +71,15 @@ export class GoSlice {
 
 /** A struct (or, with `pointer`, a pointer to one) with ordered, exported fields. */
 export class GoStruct {
-  /** Builds the struct; `goType` is the type as `%T` shows it, without the pointer star. */
+  /**
+   * Builds the struct; `goType` is the type as `%T` shows it, without the pointer star, and
+   * `fieldTypes` names the fields declared `interface {}` (errors name that type, not the value's).
+   */
   constructor(
     readonly goType: string,
     readonly fields: ReadonlyMap<string, GoValue>,
     readonly pointer = false,
+    readonly fieldTypes?: ReadonlyMap<string, string>,
   ) {}
 }
 
