@@ -223,7 +223,8 @@ export const BUILTINS: ReadonlyMap<string, TemplateFunc> = new Map<string, Templ
       variadic: V,
       fn: (f, ...a) => {
         if (f === undefined || f === null) throw new FuncError('call of nil');
-        if (typeof f !== 'function') throw new FuncError(`non-function ${formatValue(f, 'v', 1)} of type ${typeName(f)}`);
+        if (typeof f !== 'function')
+          throw new FuncError(`non-function ${formatValue(f, 'v', 1)} of type ${typeName(f)}`);
         return f(...a);
       },
     },

@@ -510,6 +510,22 @@ function formatArg(arg: GoValue, verb: string, f: Flags): string {
   return s ?? badVerb(verb, arg);
 }
 
+/** Go's fmt tooLarge: widths and precisions beyond a million are refused, not honoured. */
+function tooLarge(x: number | bigint): boolean {
+  return x > 1e6 || x < -1e6;
+}
+
+// Go's parsenum: digits at `at`; an overflowing number swallows the rest of the format.
+function parseNum(format: string, at: number): { num: number; len: number; overflow: boolean } {
+  let num = 0;
+  let k = at;
+  for (; k < format.length && format[k]! >= '0' && format[k]! <= '9'; k++) {
+    if (tooLarge(num)) return { num: 0, len: 0, overflow: true };
+    num = num * 10 + (format.charCodeAt(k) - 48);
+  }
+  return { num, len: k - at, overflow: false };
+}
+
 /** Go's fmt.Sprintf. */
 export function sprintf(format: string, args: GoValue[]): string {
   let out = '';
@@ -560,7 +576,7 @@ export function sprintf(format: string, args: GoValue[]): string {
     if (format[i] === '*') {
       i++;
       const a = args[argNum++];
-      if (typeof a === 'bigint') {
+      if (typeof a === 'bigint' && !tooLarge(a)) {
         f.wid = Number(a);
         if (f.wid < 0) {
           f.minus = true;
@@ -570,10 +586,14 @@ export function sprintf(format: string, args: GoValue[]): string {
       } else badWidth = true;
       okIndex = argIndex() && okIndex;
     } else {
-      const m = /^\d+/.exec(format.slice(i));
-      if (m) {
-        f.wid = Number(m[0]);
-        i += m[0].length;
+      const m = parseNum(format, i);
+      if (m.overflow) {
+        out += '%!(NOVERB)';
+        break;
+      }
+      if (m.len > 0) {
+        f.wid = m.num;
+        i += m.len;
       }
     }
     if (format[i] === '.') {
@@ -582,13 +602,17 @@ export function sprintf(format: string, args: GoValue[]): string {
       if (format[i] === '*') {
         i++;
         const a = args[argNum++];
-        if (typeof a === 'bigint' && a >= 0n) f.prec = Number(a);
+        if (typeof a === 'bigint' && a >= 0n && !tooLarge(a)) f.prec = Number(a);
         else badPrec = true;
         okIndex = argIndex() && okIndex;
       } else {
-        const m = /^\d+/.exec(format.slice(i));
-        f.prec = m ? Number(m[0]) : 0;
-        if (m) i += m[0].length;
+        const m = parseNum(format, i);
+        if (m.overflow) {
+          out += '%!(NOVERB)';
+          break;
+        }
+        f.prec = m.num;
+        i += m.len;
       }
     }
     if (!reordered) okIndex = argIndex() && okIndex;
