@@ -6,6 +6,7 @@
 import { isMainModule } from './main.js';
 import { checkConfig } from './tool/check-config.js';
 import { checkMetrics } from './tool/check-metrics.js';
+import { checkRules, testRules } from './tool/rules.js';
 import { versionBanner } from './version.js';
 
 /** The streams a subcommand reads and writes. */
@@ -27,6 +28,12 @@ Commands:
   check config [--syntax-only] [--lint=...] [--lint-fatal] <config-files>...
     Check if the config files are valid or not (and the rule files they name).
 
+  check rules [--lint=...] [--lint-fatal] [--ignore-unknown-fields] <rule-files>...
+    Check if the rule files are valid or not.
+
+  test rules [--run=<regex>...] [--junit=<file>] [--ignore-unknown-fields] <test-rule-file>...
+    Unit tests for rules (promtool's test file format).
+
   check metrics [--format=openmetrics|prometheus]
     Pass the metrics to be checked over stdin. Exit 0 when valid (lint warnings are
     printed), 3 when valid with lint problems, 1 when the document does not parse.
@@ -45,7 +52,9 @@ export async function runTool(args: string[], io: ToolIO): Promise<number> {
   const [cmd, sub, ...rest] = args;
   if (cmd === 'check' && sub === 'metrics') return checkMetrics(rest, io);
   if (cmd === 'check' && sub === 'config') return checkConfig(rest, io);
-  const what = cmd === 'check' ? `check ${sub ?? ''}`.trim() : cmd;
+  if (cmd === 'check' && sub === 'rules') return checkRules(rest, io);
+  if (cmd === 'test' && sub === 'rules') return testRules(rest, io);
+  const what = cmd === 'check' || cmd === 'test' ? `${cmd} ${sub ?? ''}`.trim() : cmd;
   io.stderr.write(`ignis-tool: error: unknown command "${what}", try --help\n`);
   return 1;
 }

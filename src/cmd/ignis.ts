@@ -7,6 +7,7 @@
  * remote write. The configuration file is read and served on /api/v1/status/config.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import type https from 'node:https';
 import path from 'node:path';
 import {
@@ -34,6 +35,7 @@ import { WebServer } from '../web/server.js';
 import { FlagError, flagsHelp, parseFlags, parsePromDuration } from './flags.js';
 import { isMainModule } from './main.js';
 import { WebAccess, tlsOptions } from './web-config.js';
+import { AlertingService, registerAlertingAPI, registerAlertingMetrics } from './alerting.js';
 import { ScrapeService } from './scraping.js';
 import { SERVER_FLAGS, enabledFeatures } from './server-flags.js';
 import { version, versionBanner } from './version.js';
@@ -181,6 +183,7 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
       // A bad new configuration is refused and the running one stays.
       config = readConfig().config;
       scraping?.applyConfig(config);
+      alerting?.applyConfig(config);
       reloadConfigSuccess = true;
       lastConfigTime = new Date();
       log.info('Completed loading of configuration file', { filename: configFile });
@@ -211,6 +214,9 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
   });
   let scraping: ScrapeService | null = null;
   registerTargetsAPI(web, () => scraping);
+  let alerting: AlertingService | null = null;
+  registerAlertingAPI(web, () => alerting);
+  registerAlertingMetrics(registry, () => alerting);
 
   const engineOpts: EngineOptions = {
     lookbackDelta: parsePromDuration(v.get('query.lookback-delta')!),
@@ -287,6 +293,25 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     userAgent: `ignis/${version()}`,
   });
   scraping.applyConfig(config);
+  alerting = new AlertingService(db, storage, engine, log, {
+    resendDelay: parsePromDuration(v.get('rules.alert.resend-delay')!),
+    outageTolerance: parsePromDuration(v.get('rules.alert.for-outage-tolerance')!),
+    forGracePeriod: parsePromDuration(v.get('rules.alert.for-grace-period')!),
+    queueCapacity: Number(v.get('alertmanager.notification-queue-capacity')),
+    batchSize: Number(v.get('alertmanager.notification-batch-size')),
+    discoveryInterval: parsePromDuration(v.get('scrape.discovery-reload-interval')!),
+    externalURL: v.get('web.external-url') || `http://${os.hostname()}:${addresses[0]!.split(':').pop()}`,
+    userAgent: `ignis/${version()}`,
+  });
+  try {
+    alerting.applyConfig(config);
+  } catch (e) {
+    log.error('Error loading rules', { err: e as Error });
+    await scraping.stop();
+    await db.close();
+    await web.close();
+    return 1;
+  }
   ready = true;
   log.info('Server is ready to receive web requests.');
 
@@ -300,6 +325,7 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     void (async () => {
       await web.close();
       await scraping?.stop();
+      await alerting?.stop();
       tracker?.close();
       await db?.close();
       log.info('See you next time!');

@@ -1,7 +1,7 @@
 /**
  * API v1 endpoints that read storage directly: series, labels, label values, exemplars,
- * format_query, TSDB status, and the endpoints whose subsystems come later (rules, alerts,
- * alertmanagers, notifications), which answer with Prometheus's shapes and no data.
+ * format_query, TSDB status, and /api/v1/notifications (answered with no data: ignis keeps no
+ * notifications yet).
  * Query evaluation (`query`, `query_range`) is registered separately, with the engine.
  */
 import { Labels } from '../../model/labels.js';
@@ -250,10 +250,7 @@ export function registerV1(web: WebServer, deps: V1Deps): void {
   });
 
   // Subsystems that come with later issues answer with Prometheus's shapes and no data.
-  web.handle('GET', '/api/v1/rules', () => ok({ groups: [] }));
-  web.handle('GET', '/api/v1/alerts', () => ok({ alerts: [] }));
   web.handle('GET', '/api/v1/notifications', () => ok([]));
-  web.handle('GET', '/api/v1/alertmanagers', () => ok({ activeAlertmanagers: [], droppedAlertmanagers: [] }));
 }
 
 /** Every vector selector's matchers in an expression (for exemplar queries). */
