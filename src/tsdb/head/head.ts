@@ -4,8 +4,14 @@
  * through {@link HeadQuerier} (read.ts); replay from the WAL is in wal.ts.
  */
 import type { Labels } from '../../model/labels.js';
+import type { Matcher } from '../../model/matcher.js';
 import type { Appender, Querier, Storage } from '../../storage/interface.js';
 import { MemPostings } from '../index/mempostings.js';
+import { postingsForMatchers } from '../index/postings-for-matchers.js';
+import { Encbuf } from '../record/encbuf.js';
+import { encodeTombstones } from '../record/encode.js';
+import type { RefTombstone } from '../record/types.js';
+import { Tombstones } from '../tombstones/tombstones.js';
 import { ExemplarStorage } from './exemplars.js';
 import { HeadAppender } from './append.js';
 import { HeadQuerier } from './read.js';
@@ -63,6 +69,8 @@ export class Head implements Storage {
   readonly postings = new MemPostings();
   /** Exemplars of all series. */
   readonly exemplars: ExemplarStorage;
+  /** Deleted intervals by series reference, honoured by head queries and compaction. */
+  readonly tombstones = new Tombstones();
   /** Counters for self-monitoring. */
   readonly stats: HeadStats = {
     seriesCreated: 0,
@@ -172,6 +180,29 @@ export class Head implements Storage {
 
   querier(mint: number, maxt: number): Querier {
     return new HeadQuerier(this, mint, maxt);
+  }
+
+  /**
+   * Deletes the samples of the series matching `matchers` within `[mint, maxt]` (Prometheus's
+   * `Head.Delete`): each interval is clamped to the series' own samples, logged to the WAL as a
+   * tombstones record (so a restart keeps it) and then honoured by queries. Returns the
+   * number of series touched.
+   */
+  delete(mint: number, maxt: number, matchers: readonly Matcher[]): number {
+    const refs = postingsForMatchers(this.postings, matchers);
+    const stones: RefTombstone[] = [];
+    for (let i = 0; i < refs.length; i++) {
+      const s = this.byRef[refs[i]!];
+      if (s === undefined) continue;
+      const first = s.minTime();
+      const last = s.lastT;
+      if (first === NO_TIME || first > maxt || last < mint) continue;
+      stones.push({ ref: s.ref, mint: Math.max(mint, first), maxt: Math.min(maxt, last) });
+    }
+    if (stones.length === 0) return 0;
+    this.wal?.log(encodeTombstones(stones, new Encbuf(16 * stones.length + 8)));
+    for (const st of stones) this.tombstones.addInterval(st.ref, { mint: st.mint, maxt: st.maxt });
+    return stones.length;
   }
 
   /**

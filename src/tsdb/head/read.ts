@@ -21,6 +21,7 @@ import {
 import { ListSeriesSet } from '../../storage/series.js';
 import type { XORIterator } from '../chunkenc/xor.js';
 import { postingsForMatchers } from '../index/postings-for-matchers.js';
+import { isSubrange, type Interval } from '../tombstones/tombstones.js';
 import type { Head } from './head.js';
 import type { HeadChunk, MemSeries } from './series.js';
 
@@ -32,15 +33,22 @@ class HeadSeriesIterator implements SampleIterator {
   private ci = -1;
   private it: XORIterator | null = null;
   private done = false;
+  private di = 0;
 
   constructor(
     series: MemSeries,
     private readonly mint: number,
     private readonly maxt: number,
+    private readonly deleted: readonly Interval[],
   ) {
     // Snapshot the chunk list: chunks cut or truncated later do not disturb this iteration.
     const all = series.head ? [...series.chunks, series.head] : [...series.chunks];
-    this.chunks = all.filter((c) => c.maxT >= mint && c.minT <= maxt);
+    this.chunks = all.filter(
+      (c) =>
+        c.maxT >= mint &&
+        c.minT <= maxt &&
+        (deleted.length === 0 || !isSubrange({ mint: c.minT, maxt: c.maxT }, deleted)),
+    );
   }
 
   private nextChunk(): boolean {
@@ -91,6 +99,15 @@ class HeadSeriesIterator implements SampleIterator {
         this.done = true;
         return ValueType.None;
       }
+      const del = this.deleted;
+      if (del.length > 0) {
+        // Timestamps only grow, so the interval cursor only moves forward.
+        while (this.di < del.length && del[this.di]!.maxt < it.t) this.di++;
+        if (this.di < del.length && del[this.di]!.mint <= it.t) {
+          vt = it.next();
+          continue;
+        }
+      }
       this.t = it.t;
       this.v = it.v;
       return ValueType.Float;
@@ -118,12 +135,13 @@ class HeadSeries implements Series {
     private readonly s: MemSeries,
     private readonly mint: number,
     private readonly maxt: number,
+    private readonly deleted: readonly Interval[],
   ) {
     this.labels = s.labels;
   }
 
   iterator(): SampleIterator {
-    return new HeadSeriesIterator(this.s, this.mint, this.maxt);
+    return new HeadSeriesIterator(this.s, this.mint, this.maxt, this.deleted);
   }
 }
 
@@ -149,6 +167,13 @@ export class HeadQuerier implements Querier {
       const first = s.minTime();
       const last = s.head ? s.head.maxT : s.chunks.length ? s.chunks[s.chunks.length - 1]!.maxT : first;
       if (first === Number.MIN_SAFE_INTEGER || first > this.maxt || last < this.mint) continue;
+      // A series whose samples in range are all deleted is not returned, as in Prometheus.
+      const del = this.head.tombstones.get(s.ref);
+      if (
+        del.length > 0 &&
+        isSubrange({ mint: Math.max(first, this.mint), maxt: Math.min(last, this.maxt) }, del)
+      )
+        continue;
       out.push(s);
     }
     return out;
@@ -159,7 +184,9 @@ export class HeadQuerier implements Querier {
     if (sorted) list.sort((a, b) => Labels.compare(a.labels, b.labels));
     const limit = hints?.limit ?? 0;
     const chosen = limit > 0 && list.length > limit ? list.slice(0, limit) : list;
-    return new ListSeriesSet(chosen.map((s) => new HeadSeries(s, this.mint, this.maxt)));
+    return new ListSeriesSet(
+      chosen.map((s) => new HeadSeries(s, this.mint, this.maxt, this.head.tombstones.get(s.ref))),
+    );
   }
 
   labelValues(name: string, hints: LabelHints | undefined, ...matchers: Matcher[]): string[] {

@@ -3,7 +3,7 @@
  * it. Samples go straight into the series (no appender, no re-logging), which is what makes
  * replay fast: one decode into typed arrays per record, one chunk append per sample.
  */
-import { decodeExemplars, decodeMetadata, decodeSeries } from '../record/decode.js';
+import { decodeExemplars, decodeMetadata, decodeSeries, decodeTombstones } from '../record/decode.js';
 import { SampleBatch, decodeSamples } from '../record/samples.js';
 import {
   RecordType,
@@ -12,6 +12,7 @@ import {
   type RefExemplar,
   type RefMetadata,
   type RefSeries,
+  type RefTombstone,
 } from '../record/types.js';
 import { checkpoint, deleteCheckpoints, replayReader, type CheckpointStats } from '../wal/checkpoint.js';
 import { NOP_LOGGER, type LogFn } from '../wal/log.js';
@@ -26,11 +27,13 @@ export interface ReplayStats {
   samples: number;
   exemplars: number;
   metadata: number;
+  /** Deleted intervals (tombstone records' entries) applied to the head. */
+  tombstones: number;
   /** Samples whose series record was never seen (a damaged or foreign WAL). */
   unknownRefSamples: number;
   /** Samples older than the series' newest or than the head's lower bound. */
   skippedSamples: number;
-  /** Records of types ignis does not load yet (native histograms, tombstones), by type name. */
+  /** Records of types ignis does not load yet (native histograms), by type name. */
   unsupported: Record<string, number>;
 }
 
@@ -51,6 +54,7 @@ export function replayWAL(
     samples: 0,
     exemplars: 0,
     metadata: 0,
+    tombstones: 0,
     unknownRefSamples: 0,
     skippedSamples: 0,
     unsupported: {},
@@ -61,6 +65,7 @@ export function replayWAL(
   const seriesBuf: RefSeries[] = [];
   const exBuf: RefExemplar[] = [];
   const metaBuf: RefMetadata[] = [];
+  const stoneBuf: RefTombstone[] = [];
   const batch = new SampleBatch(4096);
   const range = head.chunkRange;
   let minT = Number.MAX_SAFE_INTEGER;
@@ -122,6 +127,14 @@ export function replayWAL(
             } catch {
               // An exemplar the store rejects now (out of order after a resize) is not fatal.
             }
+          }
+          break;
+        case RecordType.Tombstones:
+          for (const st of decodeTombstones(rec, stoneBuf)) {
+            const s = byRef.get(st.ref);
+            if (!s) continue;
+            head.tombstones.addInterval(s.ref, { mint: st.mint, maxt: st.maxt });
+            stats.tombstones++;
           }
           break;
         case RecordType.Metadata:
