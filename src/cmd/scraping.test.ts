@@ -38,9 +38,12 @@ const CONFIG = `global:
 scrape_configs:
   - job_name: fixture
     static_configs:
-      - targets: ['127.0.0.1:$FIXTURE']
+      - targets: ['127.0.0.1:$FIXTURE', '127.0.0.1:1']
         labels: {team: a}
     relabel_configs:
+      - source_labels: [__address__]
+        regex: '.*:1'
+        action: drop
       - target_label: env
         replacement: test
     metric_relabel_configs:
@@ -121,14 +124,19 @@ describe('scraping side by side with Prometheus', { skip: prometheus === null },
     assert.deepEqual(strip((await json(oursBase, q)) as V), strip((await json(prom!.base, q)) as V));
   });
 
-  it('describes the targets the same way', async () => {
+  it('describes the targets the same way, dropped ones too', async () => {
     type T = { data: { activeTargets: Record<string, unknown>[] } };
-    const norm = (b: T) =>
-      b.data.activeTargets.map((t) => ({ ...t, lastScrape: '<time>', lastScrapeDuration: '<duration>' }));
-    assert.deepEqual(
-      norm((await json(oursBase, '/api/v1/targets')) as T),
-      norm((await json(prom!.base, '/api/v1/targets')) as T),
-    );
+    const norm = (b: T) => ({
+      ...b.data,
+      activeTargets: b.data.activeTargets.map((t) => ({
+        ...t,
+        lastScrape: '<time>',
+        lastScrapeDuration: '<duration>',
+      })),
+    });
+    for (const q of ['/api/v1/targets', '/api/v1/targets?state=dropped', '/api/v1/targets?state=active']) {
+      assert.deepEqual(norm((await json(oursBase, q)) as T), norm((await json(prom!.base, q)) as T), q);
+    }
   });
 
   it('serves the same metadata', async () => {

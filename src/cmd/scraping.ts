@@ -133,6 +133,8 @@ export class ScrapeService {
   private readonly discovery: DiscoveryManager;
   private jobs = new Map<string, ScrapeConfig>();
   private lastSets = new Map<string, TargetGroup[]>();
+  private dropped = new Map<string, { discoveredLabels: Labels; scrapePool: string }[]>();
+  private droppedCounts = new Map<string, number>();
 
   /** Creates the service; nothing is scraped until {@link applyConfig}. */
   constructor(
@@ -168,8 +170,17 @@ export class ScrapeService {
       const { targets, errors } = scrapeTargetsFromGroups(cfg, tsets.get(job) ?? []);
       for (const e of errors) this.log.error('Creating target failed', { scrape_pool: job, err: e });
       const active: ScrapeTarget[] = [];
+      const dropped: { discoveredLabels: Labels; scrapePool: string }[] = [];
+      let droppedCount = 0;
       for (const t of targets) {
-        if (t.labels === null) continue;
+        if (t.labels === null) {
+          // Relabeling dropped it: kept for /api/v1/targets, up to keep_dropped_targets.
+          droppedCount++;
+          if (cfg.keepDroppedTargets === 0 || dropped.length < cfg.keepDroppedTargets) {
+            dropped.push({ discoveredLabels: withJobDefaults(cfg, t.discovered), scrapePool: job });
+          }
+          continue;
+        }
         active.push({
           url: targetURL(t.labels),
           labels: publicLabels(t.labels),
@@ -177,6 +188,8 @@ export class ScrapeService {
         });
       }
       pools.push({ name: job, options: scrapeOptions(cfg), targets: active });
+      this.dropped.set(job, dropped);
+      this.droppedCounts.set(job, droppedCount);
     }
     this.manager.sync(pools);
   }
@@ -184,6 +197,16 @@ export class ScrapeService {
   /** Targets for /api/v1/targets. */
   activeTargets(): TargetStatus[] {
     return this.manager.activeTargets();
+  }
+
+  /** Targets relabeling dropped, for /api/v1/targets. */
+  droppedTargets(): { discoveredLabels: Labels; scrapePool: string }[] {
+    return [...this.jobs.keys()].flatMap((j) => this.dropped.get(j) ?? []);
+  }
+
+  /** How many targets relabeling dropped, per pool. */
+  droppedTargetCounts(): Record<string, number> {
+    return Object.fromEntries([...this.jobs.keys()].map((j) => [j, this.droppedCounts.get(j) ?? 0]));
   }
 
   /** Metadata for /api/v1/targets/metadata and /api/v1/metadata. */

@@ -4,6 +4,7 @@
  * its scrape targets exposed, not from storage).
  */
 import os from 'node:os';
+import type { Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import { parseMetricSelector, ParseError } from '../../promql/parser/index.js';
 import type { TargetMetadata, TargetStatus } from '../../scrape/manager.js';
@@ -14,6 +15,8 @@ import { APIError, success } from './response.js';
 /** What the scrape endpoints read. */
 export interface ScrapeSource {
   activeTargets(): TargetStatus[];
+  droppedTargets(): { discoveredLabels: Labels; scrapePool: string }[];
+  droppedTargetCounts(): Record<string, number>;
   targetMetadata(): TargetMetadata[];
   poolNames(): string[];
 }
@@ -73,12 +76,14 @@ export function registerTargetsAPI(web: WebServer, source: () => ScrapeSource | 
               : 1,
       );
     const pools = src?.poolNames() ?? [];
-    const counts: Record<string, number> | null =
-      pools.length > 0 ? Object.fromEntries(pools.map((p) => [p, 0])) : null;
+    const dropped = (src?.droppedTargets() ?? [])
+      .filter((t) => !pool || t.scrapePool === pool)
+      .map((t) => ({ discoveredLabels: t.discoveredLabels.toObject(), scrapePool: t.scrapePool }));
     return ok({
       activeTargets: state === 'dropped' ? [] : active,
-      droppedTargets: [],
-      droppedTargetCounts: counts,
+      droppedTargets: state === 'active' ? [] : dropped,
+      // Prometheus leaves the counts out (null) when only active targets were asked for.
+      droppedTargetCounts: pools.length > 0 && state !== 'active' ? src!.droppedTargetCounts() : null,
     });
   });
 
