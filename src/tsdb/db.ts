@@ -59,14 +59,23 @@ export interface DBOptions {
   compactionInterval?: number;
   /** Synchronous compaction work between event-loop yields, ms (default 10). */
   compactionYieldMs?: number;
+  /** `--storage.tsdb.wal-segment-size` in bytes (default: the WAL's, 128 MiB). */
+  walSegmentSize?: number;
   /** `storage.exemplars.max_exemplars`. */
   maxExemplars?: number;
   /** `--storage.tsdb.no-lockfile`. */
   noLockfile?: boolean;
   logger?: Logger;
-  /** Test hook: called after each series a compaction writes (crash tests kill here). */
-  onCompactionSeries?: () => void;
+  /** Test hook: called at each step of compaction and retention (crash tests kill here). */
+  testHook?: (event: MaintenanceEvent) => void;
 }
+
+/**
+ * The steps {@link DBOptions.testHook} sees: a series written into a new block, a new block
+ * renamed into place, a block renamed to `*.tmp-for-deletion` (before it is removed), the head
+ * and WAL truncated.
+ */
+export type MaintenanceEvent = 'series' | 'block-written' | 'block-deleting' | 'head-truncated';
 
 /** Progress of the WAL replay, for /api/v1/status/walreplay. */
 export interface WALReplayStatus {
@@ -254,6 +263,7 @@ export class DB implements Storage {
     const walDir = path.join(dir, 'wal');
     const started = Date.now();
     const wal = await WAL.open(walDir, {
+      ...(opts.walSegmentSize ? { segmentSize: opts.walSegmentSize } : {}),
       logger: (level, msg, fields) => log.log(level, msg, { component: 'tsdb', ...fields }),
     });
     if (wal.repaired) {
@@ -394,6 +404,8 @@ export class DB implements Storage {
     this.compactionStats.retentionDeletions += retained.size;
     keep = keep.filter((h) => !deletable.has(h.block.ulid));
     keep.sort((a, b) => a.block.minTime() - b.block.minTime());
+    // Oldest first: a crash half-way through retention leaves a suffix of the data, not holes.
+    loaded.sort((a, b) => a.block.minTime() - b.block.minTime());
     for (const h of loaded) {
       if (!deletable.has(h.block.ulid)) continue;
       this.log.info('Deleting obsolete block', { component: 'tsdb', block: h.block.ulid });
@@ -443,11 +455,13 @@ export class DB implements Storage {
   private removeDir(dir: string): void {
     const tmp = dir + TMP_FOR_DELETION_SUFFIX;
     if (fs.existsSync(dir)) replace(dir, tmp);
+    this.opts.testHook?.('block-deleting');
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
   private writeOptions(extra: WriteBlockAsyncOptions = {}): WriteBlockAsyncOptions {
-    return { yieldBudgetMs: this.opts.compactionYieldMs, onSeries: this.opts.onCompactionSeries, ...extra };
+    const hook = this.opts.testHook;
+    return { yieldBudgetMs: this.opts.compactionYieldMs, onSeries: hook && (() => hook('series')), ...extra };
   }
 
   /** The head's series over `[mint, maxt)`: its chunks as they are unless tombstones apply. */
@@ -506,11 +520,13 @@ export class DB implements Storage {
       this.compactionStats.samplesWritten += meta.stats.numSamples ?? 0;
       this.log.info('write block', { component: 'tsdb', mint, maxt, ulid: meta.ulid });
     }
+    this.opts.testHook?.('block-written');
     if (maxt > this.minValidTime) this.minValidTime = maxt;
     this.reloadBlocks();
     await truncateHeadAndWAL(this.head, this.wal, maxt, (level, msg, fields) =>
       this.log.log(level, msg, { component: 'tsdb', ...fields }),
     );
+    this.opts.testHook?.('head-truncated');
   }
 
   /** Runs one planned block compaction; false when the planner found nothing to do. */
@@ -539,6 +555,7 @@ export class DB implements Storage {
       this.writeOptions({ ulid, compaction: meta.compaction }),
     );
     this.compactionStats.blockCompactions++;
+    this.opts.testHook?.('block-written');
     if (written === null) {
       // Nothing was left (all deleted): the parents go, as Prometheus marks them deletable.
       for (const p of parents) this.markDeletable(p.block.meta, p.block.dir);
@@ -623,6 +640,7 @@ export class DB implements Storage {
             },
           }),
         );
+        this.opts.testHook?.('block-written');
         if (written === null) this.markDeletable(m, b.dir);
         this.reloadBlocks();
       }
