@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -121,5 +121,32 @@ describe('HttpScraper transport options', () => {
     );
     const insecure = await new HttpScraper(url, { ...opts, tls: { insecureSkipVerify: true } }).scrape();
     assert.equal(insecure.body.toString(), BODY);
+
+    // Through a CONNECT proxy: the tunnel carries TLS, verified as without the proxy.
+    const tunnels: string[] = [];
+    const proxy = http.createServer();
+    proxy.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const [host, p] = (req.url ?? '').split(':');
+      const upstream = net.connect(Number(p), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+    });
+    const proxyPort = await listen(proxy);
+    const viaProxy = await new HttpScraper(url, {
+      ...opts,
+      proxyUrl: `http://127.0.0.1:${proxyPort}`,
+      tls: { ca, serverName: 'fixture.test' },
+    }).scrape();
+    assert.equal(viaProxy.body.toString(), BODY);
+    assert.deepEqual(tunnels, [`127.0.0.1:${port}`]);
+    await assert.rejects(
+      new HttpScraper(url, { ...opts, proxyUrl: `http://127.0.0.1:${proxyPort}` }).scrape(),
+      /self-signed certificate/,
+    );
   });
 });

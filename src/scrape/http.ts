@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { ScrapeTLS } from './target.js';
 import zlib from 'node:zlib';
@@ -86,7 +87,6 @@ export class HttpScraper {
   private readonly headers: Record<string, string>;
   private readonly protocol: string;
   private readonly agent: http.Agent;
-  private unsupported = '';
 
   /** Prepares the request headers once, as Prometheus keeps one prepared request per target. */
   constructor(
@@ -109,9 +109,6 @@ export class HttpScraper {
             })
           : defaultHttpsAgent
         : defaultHttpAgent);
-    if (opts.proxyUrl && u.protocol === 'https:') {
-      this.unsupported = `proxy_url for https targets is not supported by ignis yet (${opts.proxyUrl})`;
-    }
     this.headers = {
       ...opts.headers,
       Accept: opts.accept,
@@ -136,7 +133,49 @@ export class HttpScraper {
         cb,
       );
     }
+    if (this.opts.proxyUrl && u.protocol === 'https:') return this.getThroughTunnel(u, cb);
     return mod.get(url, { headers: this.headers, agent }, cb);
+  }
+
+  /**
+   * An https GET through the proxy's CONNECT tunnel, TLS inside the tunnel. The returned
+   * request is the CONNECT; errors of the inner request are re-emitted on it so the caller's
+   * single error handler sees both.
+   */
+  private getThroughTunnel(u: URL, cb: (res: http.IncomingMessage) => void): http.ClientRequest {
+    const p = new URL(this.opts.proxyUrl!);
+    const target = `${u.hostname}:${u.port || 443}`;
+    const connect = http.request({
+      host: p.hostname,
+      port: p.port || 80,
+      method: 'CONNECT',
+      path: target,
+      headers: { Host: target },
+    });
+    connect.on('connect', (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        connect.emit(
+          'error',
+          new Error(`proxyconnect tcp: ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd()),
+        );
+        return;
+      }
+      const t = this.opts.tls;
+      const secure = tls.connect({
+        socket,
+        servername: t?.serverName || u.hostname,
+        ca: t?.ca,
+        cert: t?.cert,
+        key: t?.key,
+        rejectUnauthorized: !t?.insecureSkipVerify,
+      });
+      // No agent: with createConnection and no agent, the request runs on the tunnel's socket.
+      const inner = https.get(u, { headers: this.headers, createConnection: () => secure }, cb);
+      inner.on('error', (e) => connect.emit('error', e));
+    });
+    connect.end();
+    return connect;
   }
 
   /** Performs the GET and reads the whole body; rejects with a {@link ScrapeHttpError}. */
@@ -157,10 +196,6 @@ export class HttpScraper {
         () => fail(`Get ${JSON.stringify(url)}: context deadline exceeded`),
         opts.timeout,
       );
-      if (this.unsupported) {
-        fail(this.unsupported);
-        return;
-      }
       const onResponse = (res: http.IncomingMessage, current: string, redirects: number): void => {
         const status = res.statusCode ?? 0;
         const location = res.headers.location;
