@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { conformancePath, peerBinary } from '../../util/testenv.js';
@@ -139,6 +140,29 @@ describe('check config', () => {
       } finally {
         process.chdir(cwd);
       }
+    }
+  });
+});
+
+describe('check config validates the rule files it names', () => {
+  it('fails on a rule whose expression does not parse, as promtool does', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'ignis-check-config-'));
+    try {
+      writeFileSync(
+        join(tmp, 'rules.yml'),
+        "groups:\n  - name: g\n    rules:\n      - record: x:sum\n        expr: 'sum('\n",
+      );
+      writeFileSync(join(tmp, 'prometheus.yml'), `rule_files: ['${join(tmp, 'rules.yml')}']\n`);
+      const r = await run(join(tmp, 'prometheus.yml'));
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /rules\.yml: .*parse error/);
+      writeFileSync(
+        join(tmp, 'rules.yml'),
+        "groups:\n  - name: g\n    rules:\n      - record: x:sum\n        expr: 'sum(up)'\n",
+      );
+      assert.equal((await run(join(tmp, 'prometheus.yml'))).code, 0);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

@@ -12,7 +12,7 @@
  * module.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isMap, isSeq, parseDocument } from 'yaml';
+import { isSeq } from 'yaml';
 import {
   ConfigError,
   formatDuration,
@@ -24,6 +24,8 @@ import {
 } from '../../config/index.js';
 import type { Config, ScrapeConfig, TLSConfig, TargetGroup } from '../../config/index.js';
 import { parseYAML } from '../../config/yaml.js';
+import { ALL_FEATURES } from '../../promql/parser/index.js';
+import { parseRuleFileFromPath } from '../../rules/rulefmt.js';
 import { compareStrings } from '../../model/index.js';
 import { alertmanagersFromGroup, targetsFromGroup } from '../../relabel/target.js';
 
@@ -300,62 +302,24 @@ function compareRuleKeys(a: RuleKey, b: RuleKey): number {
   return a.labels.length - b.labels.length;
 }
 
-function stringMap(v: unknown): Record<string, string> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return {};
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = String(x);
-  return out;
-}
-
 /**
- * The interim rule-file check: YAML with a `groups:` list of named groups holding `rules:`.
- * Returns the rule keys, or the error messages promtool's parser would print.
+ * Reads a rule file with the rules module's parser (promtool's checks: structure, names,
+ * PromQL, templates). Returns the rule keys, or the error messages promtool would print.
  */
 function readRuleFile(path: string, ignoreUnknownFields: boolean): RuleKey[] | string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    return [
-      `open ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : String(e)}`,
-    ];
-  }
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) return [`${path}: yaml: ${doc.errors[0]!.message.split('\n')[0]}`];
-  const root = doc.contents;
-  if (root === null) return [];
-  if (!isMap(root)) return [`${path}: yaml: unmarshal errors: rule file must be a mapping with "groups"`];
-  const data = root.toJSON() as Record<string, unknown>;
-  const errors: string[] = [];
-  for (const k of Object.keys(data))
-    if (k !== 'groups' && !ignoreUnknownFields)
-      errors.push(`${path}: field ${k} not found in type rulefmt.RuleGroups`);
-  const groups = data['groups'];
-  if (groups !== undefined && groups !== null && !Array.isArray(groups))
-    errors.push(`${path}: groups must be a list`);
+  const { groups, errors } = parseRuleFileFromPath(path, { ignoreUnknownFields, parseOptions: ALL_FEATURES });
+  if (errors.length > 0) return errors;
   const keys: RuleKey[] = [];
-  const names = new Set<string>();
-  for (const g of Array.isArray(groups) ? (groups as unknown[]) : []) {
-    const group = stringMapAny(g);
-    const name = String(group['name'] ?? '');
-    if (name === '') errors.push(`${path}: Groupname must not be empty`);
-    else if (names.has(name)) errors.push(`${path}: ${JSON.stringify(name)}: groupname must be unique`);
-    names.add(name);
-    const gl = stringMap(group['labels']);
-    for (const r of Array.isArray(group['rules']) ? (group['rules'] as unknown[]) : []) {
-      const rule = stringMapAny(r);
-      const labels = { ...gl, ...stringMap(rule['labels']) };
+  for (const g of groups) {
+    for (const r of g.rules) {
+      const labels = { ...g.labels, ...r.labels };
       keys.push({
-        metric: String(rule['alert'] ?? rule['record'] ?? ''),
-        labels: Object.entries(labels).sort((a, b) => compareStrings(a[0], b[0])),
+        metric: r.alert || r.record,
+        labels: Object.entries(labels).sort((x, y) => compareStrings(x[0], y[0])),
       });
     }
   }
-  return errors.length > 0 ? errors : keys;
-}
-
-function stringMapAny(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  return keys;
 }
 
 /** promtool's checkDuplicates: rules with the same name and labels, each reported once. */
