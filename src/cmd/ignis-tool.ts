@@ -7,6 +7,7 @@ import { isMainModule } from './main.js';
 import { checkConfig } from './tool/check-config.js';
 import { checkMetrics } from './tool/check-metrics.js';
 import { checkRules, testRules } from './tool/rules.js';
+import { tsdbCommand } from './tool/tsdb.js';
 import { versionBanner } from './version.js';
 
 /** The streams a subcommand reads and writes. */
@@ -34,6 +35,12 @@ Commands:
   test rules [--run=<regex>...] [--junit=<file>] [--ignore-unknown-fields] <test-rule-file>...
     Unit tests for rules (promtool's test file format).
 
+  tsdb create-blocks-from openmetrics <input file> [<output dir>]
+  tsdb list [-r] [<db path>]
+  tsdb analyze [<db path>] [<block id>]
+  tsdb dump [--min-time=..] [--max-time=..] [--match=..] [<db path>]
+    promtool's TSDB commands: backfilling and inspecting blocks.
+
   check metrics [--format=openmetrics|prometheus]
     Pass the metrics to be checked over stdin. Exit 0 when valid (lint warnings are
     printed), 3 when valid with lint problems, 1 when the document does not parse.
@@ -54,7 +61,8 @@ export async function runTool(args: string[], io: ToolIO): Promise<number> {
   if (cmd === 'check' && sub === 'config') return checkConfig(rest, io);
   if (cmd === 'check' && sub === 'rules') return checkRules(rest, io);
   if (cmd === 'test' && sub === 'rules') return testRules(rest, io);
-  const what = cmd === 'check' || cmd === 'test' ? `${cmd} ${sub ?? ''}`.trim() : cmd;
+  if (cmd === 'tsdb' && sub !== undefined) return tsdbCommand([sub, ...rest], io);
+  const what = cmd === 'check' || cmd === 'test' || cmd === 'tsdb' ? `${cmd} ${sub ?? ''}`.trim() : cmd;
   io.stderr.write(`ignis-tool: error: unknown command "${what}", try --help\n`);
   return 1;
 }

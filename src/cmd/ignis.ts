@@ -25,6 +25,7 @@ import { Logger, type LogFormat, type LogLevel } from '../util/log.js';
 import { ENGINE_FEATURES, Engine, type EngineFeature, type EngineOptions } from '../promql/engine/engine.js';
 import { ActiveQueryTracker } from '../web/api/active-queries.js';
 import { registerQueryAPI, type QueryOptions } from '../web/api/query.js';
+import { registerAdminAPI } from '../web/api/admin.js';
 import { registerTargetsAPI } from '../web/api/targets.js';
 import { registerV1 } from '../web/api/v1.js';
 import { registerFederate } from '../web/federate.js';
@@ -32,7 +33,7 @@ import { registerCoreRoutes, registerHeadMetrics } from '../web/core.js';
 import { registerProcessMetrics } from '../web/metrics/process.js';
 import { Registry, family } from '../web/metrics/registry.js';
 import { WebServer } from '../web/server.js';
-import { FlagError, flagsHelp, parseFlags, parsePromDuration } from './flags.js';
+import { FlagError, flagsHelp, parseBytes, parseFlags, parsePromDuration } from './flags.js';
 import { isMainModule } from './main.js';
 import { WebAccess, tlsOptions } from './web-config.js';
 import { AlertingService, registerAlertingAPI, registerAlertingMetrics } from './alerting.js';
@@ -214,6 +215,7 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
   });
   let scraping: ScrapeService | null = null;
   registerTargetsAPI(web, () => scraping);
+  registerAdminAPI(web, () => db, v.get('web.enable-admin-api') === 'true');
   let alerting: AlertingService | null = null;
   registerAlertingAPI(web, () => alerting);
   registerAlertingMetrics(registry, () => alerting);
@@ -273,8 +275,23 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
   log.info('Listening', { address: addresses.join(','), component: 'web' });
 
   try {
+    const retentionTime = v.get('storage.tsdb.retention.time')!;
+    const retentionSize = v.get('storage.tsdb.retention.size')!;
+    const maxBlock = v.get('storage.tsdb.max-block-duration')!;
+    const segmentSize = v.get('storage.tsdb.wal-segment-size')!;
     db = await DB.open(path.resolve(dataDir), {
       minBlockDuration: parsePromDuration(v.get('storage.tsdb.min-block-duration')!),
+      // Prometheus: with only a size limit set, time retention is off; with neither, 15d.
+      ...(retentionTime
+        ? { retentionDuration: parsePromDuration(retentionTime) }
+        : retentionSize
+          ? { retentionDuration: 0 }
+          : {}),
+      ...(retentionSize ? { maxBytes: parseBytes(retentionSize) } : {}),
+      ...(maxBlock ? { maxBlockDuration: parsePromDuration(maxBlock) } : {}),
+      ...(segmentSize ? { walSegmentSize: parseBytes(segmentSize) } : {}),
+      // Prometheus looks for compaction and retention work every minute.
+      compactionInterval: 60_000,
       noLockfile: v.get('storage.tsdb.no-lockfile') === 'true',
       maxExemplars: config.storage.exemplars?.maxExemplars ?? 0,
       logger: log,

@@ -260,7 +260,7 @@ export class WebServer {
     } catch (e) {
       const err = e instanceof APIError ? e : new APIError('internal', (e as Error).message);
       if (!(e instanceof APIError)) this.log.error('HTTP handler failed', { path, err: e as Error });
-      status = ERROR_STATUS[err.type];
+      status = err.status ?? ERROR_STATUS[err.type];
       body = JSON.stringify(failure(err));
       headers['Content-Type'] = 'application/json';
     }

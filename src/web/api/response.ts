@@ -28,10 +28,11 @@ export const ERROR_STATUS: Record<ErrorType, number> = {
 
 /** An error an API handler throws to answer with Prometheus's error envelope. */
 export class APIError extends Error {
-  /** Creates the error; the HTTP status follows from the type. */
+  /** Creates the error; the HTTP status follows from the type unless `status` is given. */
   constructor(
     readonly type: ErrorType,
     message: string,
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'APIError';
