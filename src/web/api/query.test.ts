@@ -13,6 +13,7 @@ import { WebServer } from '../server.js';
 import { getJSON, loadFixture } from '../testing.js';
 import { Labels } from '../../model/labels.js';
 import { encodeQueryResponse, encodeValue, registerQueryAPI } from './query.js';
+import { registerParseQuery } from './parse-query.js';
 import { success } from './response.js';
 
 const now = Math.floor(Date.now() / 1000) * 1000;
@@ -30,6 +31,7 @@ async function serve(head: Head, maxConcurrency = 4): Promise<{ web: WebServer; 
     maxConcurrency,
     now: () => now,
   });
+  registerParseQuery(web);
   return { web, base: `http://${(await web.start())[0]}` };
 }
 
@@ -54,6 +56,15 @@ const REQUESTS = [
   `/api/v1/query_range?query=${enc('up')}&start=${T}&end=${T - 10}&step=30`,
   `/api/v1/query_range?query=${enc('up')}&start=${T - 240}&end=${T}&step=0`,
   `/api/v1/query_range?query=${enc('up')}&start=0&end=${T}&step=1`,
+  `/api/v1/parse_query?query=${enc('up{job="x"}')}`,
+  `/api/v1/parse_query?query=${enc('sum by (job) (rate(x[5m] offset 1m))')}`,
+  `/api/v1/parse_query?query=${enc('1 + -2 * foo @ 100')}`,
+  `/api/v1/parse_query?query=${enc('a / on(b) group_left(c) d')}`,
+  `/api/v1/parse_query?query=${enc('x[5m:1m] @ end()')}`,
+  `/api/v1/parse_query?query=${enc('topk(3, x) or -(y)')}`,
+  `/api/v1/parse_query?query=${enc('"s"')}`,
+  `/api/v1/parse_query?query=${enc('a + b')}`,
+  `/api/v1/parse_query?query=${enc('foo and bool bar')}`,
 ];
 
 describe('encodeQueryResponse', () => {

@@ -20,6 +20,7 @@ import type { Queryable, SeriesSet } from '../../storage/interface.js';
 import { MergeSeriesSet } from '../../storage/merge.js';
 import type { Head } from '../../tsdb/head/head.js';
 import type { Req, Res, WebServer } from '../server.js';
+import { registerParseQuery } from './parse-query.js';
 import { MAX_TIME_MS, MIN_TIME_MS, parseTime } from './params.js';
 import { APIError, success } from './response.js';
 
@@ -160,6 +161,8 @@ export function registerV1(web: WebServer, deps: V1Deps): void {
     if (!isValidLabelName(name)) throw new APIError('bad_data', `invalid label name: "${req.params.name}"`);
     return namesOrValues(req, name);
   });
+
+  registerParseQuery(web);
 
   web.handle(both, '/api/v1/format_query', (req) => {
     const query = req.form.get('query') ?? '';
