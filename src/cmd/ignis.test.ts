@@ -76,6 +76,12 @@ describe('ignis server', () => {
     };
     assert.equal(flags.status, 'success');
     assert.equal(flags.data['query.lookback-delta'], '5m');
+    // Effective values, as Prometheus reports them (the Thanos sidecar reads these).
+    assert.equal(flags.data['storage.tsdb.retention.time'], '15d');
+    assert.equal(flags.data['storage.tsdb.max-block-duration'], '1d12h');
+    assert.equal(flags.data['storage.tsdb.min-block-duration'], '2h');
+    assert.equal(flags.data['storage.tsdb.retention.size'], '0B');
+    assert.equal(flags.data['web.route-prefix'], '/');
     const cfg = (await (await fetch(`${base}/api/v1/status/config`)).json()) as { data: { yaml: string } };
     assert.match(cfg.data.yaml, /job_name: ignis/);
     const build = (await (await fetch(`${base}/api/v1/status/buildinfo`)).json()) as {

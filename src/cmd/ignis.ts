@@ -17,10 +17,11 @@ import {
   unimplementedWarning,
   type Config,
   type LoadedConfig,
+  formatDuration,
 } from '../config/index.js';
 import { Labels } from '../model/labels.js';
 import { MemoryStorage } from '../storage/memory.js';
-import { DB, DBOpenError } from '../tsdb/db.js';
+import { DB, DBOpenError, DEFAULT_RETENTION } from '../tsdb/db.js';
 import { Logger, type LogFormat, type LogLevel } from '../util/log.js';
 import { ENGINE_FEATURES, Engine, type EngineFeature, type EngineOptions } from '../promql/engine/engine.js';
 import { ActiveQueryTracker } from '../web/api/active-queries.js';
@@ -38,7 +39,7 @@ import { isMainModule } from './main.js';
 import { WebAccess, tlsOptions } from './web-config.js';
 import { AlertingService, registerAlertingAPI, registerAlertingMetrics } from './alerting.js';
 import { ScrapeService } from './scraping.js';
-import { SERVER_FLAGS, enabledFeatures } from './server-flags.js';
+import { SERVER_FLAGS, effectiveFlags, enabledFeatures } from './server-flags.js';
 import { version, versionBanner } from './version.js';
 
 /** The configuration used when `--config.file` is left at its default and no such file exists. */
@@ -123,7 +124,25 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
   let reloadConfigSuccess = true;
 
   const dataDir = v.get('storage.tsdb.path')!;
-  const retention = v.get('storage.tsdb.retention.time') || '15d';
+  // Retention as Prometheus computes it: 15d unless set; only a size limit turns time off.
+  const retentionTimeFlag = v.get('storage.tsdb.retention.time')!;
+  const effectiveRetention = retentionTimeFlag
+    ? parsePromDuration(retentionTimeFlag)
+    : v.get('storage.tsdb.retention.size')
+      ? 0
+      : DEFAULT_RETENTION;
+  const retention = formatDuration(effectiveRetention);
+  // Max block duration: the flag, else 10% of the retention capped at 31d (the min block without retention).
+  const maxBlockFlag = v.get('storage.tsdb.max-block-duration')!;
+  const effectiveMaxBlock = maxBlockFlag
+    ? parsePromDuration(maxBlockFlag)
+    : Math.min(
+        Math.max(effectiveRetention / 10, parsePromDuration(v.get('storage.tsdb.min-block-duration')!)),
+        31 * 86_400_000,
+      );
+  const routePrefix = (
+    v.get('web.route-prefix') || new URL(v.get('web.external-url') || 'http://localhost/').pathname
+  ).replace(/\/+$/, '');
   let ready = false;
   const registry = new Registry();
   registerProcessMetrics(registry);
@@ -171,9 +190,7 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     tls,
     access: webAccess ? () => webAccess!.current() : undefined,
     listenAddresses: flags.lists.get('web.listen-address') ?? [v.get('web.listen-address')!],
-    routePrefix: (
-      v.get('web.route-prefix') || new URL(v.get('web.external-url') || 'http://localhost/').pathname
-    ).replace(/\/+$/, ''),
+    routePrefix,
     registry,
     logger: log.with({ component: 'web' }),
   });
@@ -200,7 +217,11 @@ export async function startServer(args: string[], io: ServerIO): Promise<number 
     enableLifecycle: v.get('web.enable-lifecycle') === 'true',
     reload: () => reload(),
     quit: () => shutdown('/-/quit'),
-    flags: v,
+    flags: effectiveFlags(v, {
+      retentionTime: formatDuration(effectiveRetention),
+      maxBlockDuration: formatDuration(effectiveMaxBlock),
+      routePrefix,
+    }),
     version: version(),
     runtime: () => ({ reloadConfigSuccess, lastConfigTime, storageRetention: retention }),
     configYAML: () => configToYAML(config),

@@ -76,7 +76,6 @@ export const SERVER_FLAGS: readonly FlagDef[] = [
     'List of the remote write protobuf messages to accept.',
     { repeatable: true },
   ),
-  f('web.enable-otlp-receiver', 'bool', 'false', 'Enable API endpoint accepting OTLP write requests.'),
   f(
     'web.console.templates',
     'string',
@@ -229,6 +228,72 @@ export const SERVER_FLAGS: readonly FlagDef[] = [
     'Interval used by scrape manager to throttle target groups updates.',
     { hidden: true },
   ),
+  f('storage.tsdb.samples-per-chunk', 'int', '120', 'Target number of samples per chunk.', { hidden: true }),
+  f(
+    'storage.tsdb.max-block-chunk-segment-size',
+    'bytes',
+    '',
+    'The maximum size for a single chunk segment in a block.',
+    { hidden: true },
+  ),
+  f(
+    'storage.tsdb.delayed-compaction.max-percent',
+    'int',
+    '10',
+    "Sets the upper limit for the random compaction delay, in percentage of the head's chunk range.",
+    { hidden: true },
+  ),
+  f('storage.agent.path', 'string', 'data-agent/', 'Base path for metrics storage.', {
+    placeholder: '<path>',
+  }),
+  f('storage.agent.wal-compression', 'bool', 'true', 'Compress the agent WAL.'),
+  f('storage.agent.wal-compression-type', 'enum', 'snappy', 'Compression algorithm for the agent WAL.', {
+    values: ['snappy', 'zstd'],
+  }),
+  f('storage.agent.wal-segment-size', 'bytes', '', 'Size at which to split WAL segment files.', {
+    hidden: true,
+  }),
+  f(
+    'storage.agent.wal-truncate-frequency',
+    'duration',
+    '',
+    'The frequency at which to truncate the WAL and remove old data.',
+    { hidden: true },
+  ),
+  f(
+    'storage.agent.retention.min-time',
+    'duration',
+    '',
+    'Minimum age samples may be before being considered for deletion when the WAL is truncated',
+  ),
+  f(
+    'storage.agent.retention.max-time',
+    'duration',
+    '',
+    'Maximum age samples may be before being forcibly deleted when the WAL is truncated',
+  ),
+  f('storage.agent.no-lockfile', 'bool', 'false', 'Do not create lockfile in data directory.'),
+  f(
+    'auto-gomaxprocs',
+    'bool',
+    'true',
+    'Automatically set GOMAXPROCS to match Linux container CPU quota (accepted; no effect in Node.js).',
+  ),
+  f(
+    'auto-gomemlimit',
+    'bool',
+    'true',
+    'Automatically set GOMEMLIMIT to match Linux container or system memory limit (accepted; no effect in Node.js).',
+  ),
+  f(
+    'auto-gomemlimit.ratio',
+    'float',
+    '0.9',
+    'The ratio of reserved GOMEMLIMIT memory to the detected maximum container or system memory.',
+  ),
+  f('web.local-assets', 'string', 'web/', 'Path to static asset/templates directory.', {
+    placeholder: '<path>',
+  }),
   f('enable-feature', 'string', '', 'Comma separated feature names to enable.', {
     repeatable: true,
     placeholder: '<name>',
@@ -251,5 +316,33 @@ export function enabledFeatures(lists: ReadonlyMap<string, readonly string[]>): 
   const out = new Set<string>();
   for (const v of lists.get('enable-feature') ?? [])
     for (const name of v.split(',')) if (name.trim()) out.add(name.trim());
+  return out;
+}
+
+/** Prometheus's "0B"/"0s" spellings of unset sizes and durations in /api/v1/status/flags. */
+const UNSET_AS: Readonly<Record<string, string>> = {
+  'storage.tsdb.retention.size': '0B',
+  'storage.tsdb.wal-segment-size': '0B',
+  'storage.tsdb.max-block-chunk-segment-size': '0B',
+  'storage.agent.wal-segment-size': '0B',
+  'storage.agent.wal-truncate-frequency': '0s',
+  'storage.agent.retention.min-time': '0s',
+  'storage.agent.retention.max-time': '0s',
+};
+
+/**
+ * The flag values /api/v1/status/flags reports: like Prometheus, the effective ones (the
+ * retention and block durations it computed, "0B" for unset sizes, "/" for the route prefix),
+ * which is what the Thanos sidecar reads.
+ */
+export function effectiveFlags(
+  values: ReadonlyMap<string, string>,
+  computed: { retentionTime: string; maxBlockDuration: string; routePrefix: string },
+): Map<string, string> {
+  const out = new Map(values);
+  for (const [k, v] of Object.entries(UNSET_AS)) if (!out.get(k)) out.set(k, v);
+  out.set('storage.tsdb.retention.time', computed.retentionTime);
+  out.set('storage.tsdb.max-block-duration', computed.maxBlockDuration);
+  out.set('web.route-prefix', computed.routePrefix || '/');
   return out;
 }
