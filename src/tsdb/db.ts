@@ -31,10 +31,13 @@ import {
 import { replace } from './fileutil/fileutil.js';
 import { DEFAULT_CHUNK_RANGE, Head } from './head/head.js';
 import { NO_TIME } from './head/series.js';
-import { replayWAL, truncateHeadAndWAL, type ReplayStats } from './head/wal.js';
+import { replayWAL, type ReplayStats } from './head/wal.js';
 import { postingsForMatchers } from './index/postings-for-matchers.js';
 import { writeTombstones } from './tombstones/tombstones.js';
+import { checkpoint, deleteCheckpoints } from './wal/checkpoint.js';
 import { WAL } from './wal/wal.js';
+import { Worker } from 'node:worker_threads';
+import type { CheckpointJob } from './checkpoint-worker.js';
 
 /** Suffix a block directory gets before it is removed, so a half-deleted block is never read. */
 export const TMP_FOR_DELETION_SUFFIX = '.tmp-for-deletion';
@@ -523,10 +526,30 @@ export class DB implements Storage {
     this.opts.testHook?.('block-written');
     if (maxt > this.minValidTime) this.minValidTime = maxt;
     this.reloadBlocks();
-    await truncateHeadAndWAL(this.head, this.wal, maxt, (level, msg, fields) =>
-      this.log.log(level, msg, { component: 'tsdb', ...fields }),
-    );
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.truncateHeadAndWAL(maxt);
     this.opts.testHook?.('head-truncated');
+  }
+
+  /**
+   * Truncates the head to `mint` and shrinks the WAL as head/wal.ts's `truncateHeadAndWAL`
+   * does (new segment, checkpoint of the older two thirds, deletion), with the checkpoint
+   * written by a worker thread so the event loop stays free.
+   */
+  private async truncateHeadAndWAL(mint: number): Promise<void> {
+    this.head.truncate(mint);
+    const { first } = this.wal.segments();
+    const last = this.wal.nextSegment() - 1;
+    if (first < 0 || last < first) return;
+    const to = first + Math.floor(((last - first) * 2) / 3);
+    if (to <= first) return;
+    const refs: number[] = [];
+    for (const s of this.head.allSeries()) refs.push(s.ref);
+    const job: CheckpointJob = { dir: this.wal.dir, from: first, to, refs: Int32Array.from(refs), mint };
+    this.log.info('Creating checkpoint', { component: 'tsdb', from_segment: first, to_segment: to, mint });
+    await runCheckpoint(job);
+    this.wal.truncate(to + 1);
+    deleteCheckpoints(this.wal.dir, to);
   }
 
   /** Runs one planned block compaction; false when the planner found nothing to do. */
@@ -686,6 +709,34 @@ export class DB implements Storage {
     await this.wal.close();
     if (this.lockPath) fs.rmSync(this.lockPath, { force: true });
   }
+}
+
+const CHECKPOINT_WORKER = new URL('./checkpoint-worker.js', import.meta.url);
+
+/** Runs a checkpoint in a worker thread; in this thread when no worker can be started. */
+function runCheckpoint(job: CheckpointJob): Promise<void> {
+  let worker: Worker;
+  try {
+    worker = new Worker(CHECKPOINT_WORKER, { workerData: job });
+  } catch {
+    const live = new Set<number>(job.refs);
+    return checkpoint(job.dir, job.from, job.to, (r) => live.has(r), job.mint).then(() => undefined);
+  }
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    worker.once('message', (m: { error?: string }) => {
+      settled = true;
+      if (m.error !== undefined) reject(new Error(`checkpoint: ${m.error}`));
+      else resolve();
+    });
+    worker.once('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`checkpoint worker exited with code ${code}`));
+    });
+  });
 }
 
 /** Hard-links every file under `src` into the same place under `dst`. */
