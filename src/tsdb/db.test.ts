@@ -153,6 +153,23 @@ describe('DB', () => {
     await db2.close();
   });
 
+  it('lets timers run while it compacts, and records the longest stall', async () => {
+    const dir = newDir();
+    const db = await DB.open(dir, { minBlockDuration: RANGE, retentionDuration: 0, compactionYieldMs: 0 });
+    fill(db, 0, 6 * RANGE, 1000, 50);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    await db.compact();
+    clearInterval(timer);
+    assert.ok(db.compactionStats.headCompactions >= 4);
+    // Every series written is a chance to yield; timers fire between them.
+    assert.ok(ticks >= 4, `timer ran ${ticks} times during compaction`);
+    assert.ok(
+      db.compactionStats.maxStallMs > 0 && db.compactionStats.maxStallMs === db.compactionStats.lastStallMs,
+    );
+    await db.close();
+  });
+
   it('removes leftovers of interrupted writes and blocks already compacted into others', async () => {
     const dir = newDir();
     const db = await DB.open(dir, { minBlockDuration: RANGE, retentionDuration: 0 });
