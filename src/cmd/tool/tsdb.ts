@@ -13,6 +13,7 @@ import { ValueType, type Querier } from '../../storage/interface.js';
 import { MergeQuerier, MergeSeriesSet } from '../../storage/merge.js';
 import { formatDuration, formatFloat } from '../../template/fmt.js';
 import { Block } from '../../tsdb/block/block.js';
+import { Encoding } from '../../tsdb/chunkenc/chunk.js';
 import type { BlockMeta } from '../../tsdb/block/meta.js';
 import { isULID } from '../../tsdb/block/ulid.js';
 import { Head } from '../../tsdb/head/head.js';
@@ -408,11 +409,74 @@ function analyze(p: Parsed, io: ToolIO): number {
         return [n, count];
       }),
     );
+    if (isSet(p, 'extended')) out += compactionAnalysis(block, refs);
     io.stdout.write(out);
   } finally {
     for (const b of blocks) b.close();
   }
   return SUCCESS;
+}
+
+/** promtool's `generateBucket`: a power-of-ten step (at least 10) and aligned bounds. */
+function generateBucket(min: number, max: number): { start: number; end: number; step: number } {
+  const s = Math.trunc((max - min) / 10);
+  let step = 10;
+  while (step < s && step <= 10000) step *= 10;
+  return { start: min - (min % step), end: max - (max % step) + step, step };
+}
+
+/** promtool's `displayHistogram`: min/avg/max and a bar per bucket, `#` per percent. */
+function displayHistogram(what: string, data: number[], total: number): string {
+  if (data.length === 0) return `${what}: N/A\n\n`;
+  data.sort((a, b) => a - b);
+  const { start, end, step } = generateBucket(data[0]!, data[data.length - 1]!);
+  const buckets = new Array<number>(Math.trunc((end - start) / step) + 1).fill(0);
+  let sum = 0;
+  let maxCount = 0;
+  for (const c of data) {
+    sum += c;
+    const b = Math.trunc((c - start) / step);
+    buckets[b]!++;
+    if (buckets[b]! > maxCount) maxCount = buckets[b]!;
+  }
+  let out = `${what} (min/avg/max): ${data[0]}/${Math.trunc(sum / data.length)}/${data[data.length - 1]}\n`;
+  const left = String(end).length;
+  const right = String(end + step).length;
+  const cnt = String(maxCount).length;
+  buckets.forEach((count, i) => {
+    const lo = String(i * step + start + 1).padStart(left);
+    const hi = String((i + 1) * step + start).padStart(right);
+    out += `[${lo}, ${hi}]: ${String(count).padStart(cnt)} ${'#'.repeat(Math.trunc((100 * count) / total))}\n`;
+  });
+  return out + '\n';
+}
+
+/** promtool's extended analysis: the distribution of samples and bytes per chunk. */
+function compactionAnalysis(block: Block, refs: Set<number> | null): string {
+  const floatSamples: number[] = [];
+  const floatBytes: number[] = [];
+  let total = 0;
+  const all = block.index.allPostings();
+  for (let i = 0; i < all.length; i++) {
+    if (refs !== null && !refs.has(all[i]!)) continue;
+    for (const m of block.index.series(all[i]!).chunks) {
+      const c = block.chunks.chunk(m.ref);
+      if (c.encoding() === Encoding.XOR) {
+        floatSamples.push(c.numSamples());
+        floatBytes.push(c.bytes().length);
+      }
+      total++;
+    }
+  }
+  if (total === 0) throw new Error('no samples found in the block');
+  return (
+    '\nCompaction analysis:\n\n' +
+    displayHistogram('samples per float chunk', floatSamples, total) +
+    displayHistogram('bytes per float chunk', floatBytes, total) +
+    displayHistogram('samples per histogram chunk', [], total) +
+    displayHistogram('bytes per histogram chunk', [], total) +
+    displayHistogram('buckets per histogram chunk', [], total)
+  );
 }
 
 function postingsFor(block: Block, ms: Matcher[]): number[] {
