@@ -267,5 +267,14 @@ describe('tsdb tool beside promtool', { skip: promtool === null }, () => {
       sections((await run('analyze', mine)).out).slice(1),
       sections(pt('tsdb', 'analyze', mine)).slice(1),
     );
+    // --extended adds the chunk histograms, which have no ties: compare them byte for byte.
+    const tail = (x: string): string => x.slice(x.indexOf('\nCompaction analysis:'));
+    const ext = (await run('analyze', '--extended', theirs)).out;
+    assert.match(ext, /\nCompaction analysis:\n\nsamples per float chunk \(min\/avg\/max\)/);
+    assert.equal(tail(ext), tail(pt('tsdb', 'analyze', '--extended', theirs)));
+    assert.equal(
+      tail((await run('analyze', '--extended', mine)).out),
+      tail(pt('tsdb', 'analyze', '--extended', mine)),
+    );
   });
 });
