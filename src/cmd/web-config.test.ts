@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -8,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { loadWebConfig } from '../config/web.js';
+import { selfSignedCert } from '../util/testenv.js';
 import { startServer, type RunningServer } from './ignis.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ignis-webcfg-'));
@@ -83,32 +83,12 @@ describe('web config file', () => {
   });
 
   it('serves HTTPS with the configured certificate', async (t) => {
-    const crt = path.join(tmp, 'server.crt');
-    const key = path.join(tmp, 'server.key');
-    try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          crt,
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      );
-    } catch {
+    const cert = selfSignedCert(tmp, '127.0.0.1');
+    if (cert === null) {
       t.skip('skipped: openssl not available to make a test certificate');
       return;
     }
+    const { crt, key } = cert;
     const { base } = await start('tls', `tls_server_config:\n  cert_file: ${crt}\n  key_file: ${key}\n`);
     const body = await new Promise<string>((resolve, reject) => {
       https

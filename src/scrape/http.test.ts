@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -7,6 +6,7 @@ import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { selfSignedCert } from '../util/testenv.js';
 import { HttpScraper, MAX_REDIRECTS, ScrapeHttpError } from './http.js';
 
 const servers: (http.Server | https.Server)[] = [];
@@ -79,32 +79,12 @@ describe('HttpScraper transport options', () => {
   });
 
   it('verifies https targets with the configured CA, or skips verification when asked', async (t) => {
-    const crt = path.join(tmp, 'srv.crt');
-    const key = path.join(tmp, 'srv.key');
-    try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          crt,
-          '-days',
-          '1',
-          '-subj',
-          '/CN=fixture.test',
-        ],
-        { stdio: 'ignore' },
-      );
-    } catch {
+    const cert = selfSignedCert(tmp, 'fixture.test');
+    if (cert === null) {
       t.skip('skipped: openssl not available to make a test certificate');
       return;
     }
+    const { crt, key } = cert;
     const port = await listen(
       https.createServer({ cert: fs.readFileSync(crt), key: fs.readFileSync(key) }, handler),
     );

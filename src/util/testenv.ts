@@ -4,6 +4,7 @@
  * When either is missing, a test prints one `skipped:` line and skips, except under CI
  * (`CI=true`), where a missing dependency is a failure.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -54,4 +55,37 @@ export function peerBinary(name: string, what: string): string | null {
   if (underCI()) throw new Error(`${what}: ${name} not found under CI (run ../shared/tools/peers.sh)`);
   console.log(`skipped: ${what} (${name} not installed; run ../shared/tools/peers.sh)`);
   return null;
+}
+
+/**
+ * A self-signed certificate and key (PEM files in `dir`) for common name `cn`, made with
+ * the openssl command; null when openssl is not available (the caller skips its TLS test).
+ */
+export function selfSignedCert(dir: string, cn: string): { crt: string; key: string } | null {
+  const crt = join(dir, `${cn}.crt`);
+  const key = join(dir, `${cn}.key`);
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        crt,
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${cn}`,
+      ],
+      { stdio: 'ignore' },
+    );
+  } catch {
+    return null;
+  }
+  return { crt, key };
 }
