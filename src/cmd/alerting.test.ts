@@ -9,12 +9,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { startAlertmanager, type RunningAlertmanager } from '../util/peer-alertmanager.js';
 import { startPrometheus, type RunningPrometheus } from '../util/peer-prometheus.js';
 import { peerBinary } from '../util/testenv.js';
-import { startServer, type RunningServer } from './ignis.js';
+import type { RunningServer } from './ignis.js';
+import { queryNumber, startFixtureExporter, startTestServer } from './testing.js';
 
 const BODY = `# TYPE fixture_requests_total counter
 fixture_requests_total{code="200",path="/"} 12
@@ -51,12 +51,9 @@ describe(
     let oursBase = '';
 
     before(async () => {
-      fixture = http.createServer((_req, res) => {
-        res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
-        res.end(BODY);
-      });
-      await new Promise<void>((r) => fixture.listen(0, '127.0.0.1', r));
-      const port = (fixture.address() as AddressInfo).port;
+      const f = await startFixtureExporter(BODY);
+      fixture = f.server;
+      const port = f.port;
       fs.writeFileSync(path.join(tmp, 'rules.yml'), RULES);
       const base = `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: ['${path.join(tmp, 'rules.yml')}']\nscrape_configs:\n  - job_name: fixture\n    static_configs: [{targets: ['127.0.0.1:${port}']}]\n`;
       am = await startAlertmanager(alertmanager!, fs.mkdtempSync(path.join(tmp, 'am-')));
@@ -66,26 +63,10 @@ describe(
         base + `alerting:\n  alertmanagers:\n    - static_configs: [{targets: ['${am.address}']}]\n`,
       );
       prom = await startPrometheus({ binary: prometheus!, dataDir: path.join(tmp, 'prom'), config: base });
-      const out = new PassThrough().resume();
-      const r = await startServer(
-        [
-          `--config.file=${oursCfg}`,
-          `--storage.tsdb.path=${path.join(tmp, 'ignis')}`,
-          '--web.listen-address=127.0.0.1:0',
-          '--scrape.discovery-reload-interval=100ms',
-        ],
-        { stdout: out, stderr: out },
-      );
-      assert.notEqual(typeof r, 'number');
-      ours = r as RunningServer;
-      oursBase = `http://${ours.addresses[0]}`;
-      const firing = async (b: string): Promise<number> => {
-        const res = await fetch(
-          `${b}/api/v1/query?query=${encodeURIComponent('count(ALERTS{alertstate="firing"})')}`,
-        );
-        const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
-        return Number(body.data?.result?.[0]?.value[1] ?? 0);
-      };
+      const started = await startTestServer(oursCfg, path.join(tmp, 'ignis'));
+      ours = started.server;
+      oursBase = started.base;
+      const firing = (b: string) => queryNumber(b, 'count(ALERTS{alertstate="firing"})');
       await prom.waitFor(
         'alerts firing on both',
         async () => (await firing(prom!.base)) === 1 && (await firing(oursBase)) === 1,

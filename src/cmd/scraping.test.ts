@@ -6,14 +6,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { startPrometheus, type RunningPrometheus } from '../util/peer-prometheus.js';
 import { peerBinary } from '../util/testenv.js';
-import { startServer, type RunningServer } from './ignis.js';
+import type { RunningServer } from './ignis.js';
+import { queryNumber, startFixtureExporter, startTestServer } from './testing.js';
 
 const BODY = `# HELP fixture_requests_total Requests served.
 # TYPE fixture_requests_total counter
@@ -62,37 +61,17 @@ describe('scraping side by side with Prometheus', { skip: prometheus === null },
   let oursBase = '';
 
   before(async () => {
-    fixture = http.createServer((_req, res) => {
-      res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
-      res.end(BODY);
-    });
-    await new Promise<void>((r) => fixture.listen(0, '127.0.0.1', r));
-    const config = CONFIG.replace('$FIXTURE', String((fixture.address() as AddressInfo).port));
+    const f = await startFixtureExporter(BODY);
+    fixture = f.server;
+    const config = CONFIG.replace('$FIXTURE', String(f.port));
     const cfgFile = path.join(tmp, 'prometheus.yml');
     fs.writeFileSync(cfgFile, config);
     prom = await startPrometheus({ binary: prometheus!, dataDir: path.join(tmp, 'prom'), config });
-    const out = new PassThrough().resume();
-    const r = await startServer(
-      [
-        `--config.file=${cfgFile}`,
-        `--storage.tsdb.path=${path.join(tmp, 'ignis')}`,
-        '--web.listen-address=127.0.0.1:0',
-        // Discovery results reach the scrape manager after this interval (Prometheus: 5s).
-        '--scrape.discovery-reload-interval=100ms',
-      ],
-      { stdout: out, stderr: out },
-    );
-    assert.notEqual(typeof r, 'number');
-    ours = r as RunningServer;
-    oursBase = `http://${ours.addresses[0]}`;
+    const started = await startTestServer(cfgFile, path.join(tmp, 'ignis'));
+    ours = started.server;
+    oursBase = started.base;
     // Wait until both have scraped the fixture at least twice.
-    const scrapes = async (base: string): Promise<number> => {
-      const res = await fetch(
-        `${base}/api/v1/query?query=${encodeURIComponent('count_over_time(up{job="fixture"}[1m])')}`,
-      );
-      const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
-      return Number(body.data?.result?.[0]?.value[1] ?? 0);
-    };
+    const scrapes = (base: string) => queryNumber(base, 'count_over_time(up{job="fixture"}[1m])');
     await prom.waitFor(
       'two scrapes',
       async () => (await scrapes(prom!.base)) >= 2 && (await scrapes(oursBase)) >= 2,
