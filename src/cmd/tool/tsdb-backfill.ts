@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Entry, ParseError, newParser } from '../../exposition/parse/index.js';
-import type { Labels } from '../../model/labels.js';
+import { LabelsBuilder, type Labels } from '../../model/labels.js';
 import type { BlockMeta } from '../../tsdb/block/meta.js';
 import { headSource } from '../../tsdb/block/source.js';
 import { TMP_FOR_CREATION_SUFFIX, writeBlock } from '../../tsdb/block/writer.js';
@@ -94,13 +94,16 @@ function sameBits(a: number, b: number): boolean {
 
 /**
  * Writes blocks for the OpenMetrics text `input` into `outputDir` and returns their metas, in
- * time order. Throws {@link BackfillError} for bad input, leaving `outputDir` as it was.
+ * time order; `customLabels` are set on every series (promtool's `--label`). Throws {@link BackfillError} for bad input, leaving `outputDir` as it was.
  */
 export function createBlocksFromOpenMetrics(
   input: string,
   outputDir: string,
   maxBlockDuration = DEFAULT_CHUNK_RANGE,
+  customLabels: Readonly<Record<string, string>> = {},
 ): BlockMeta[] {
+  const custom = Object.entries(customLabels);
+  const builder = new LabelsBuilder();
   // Pass 1: validate everything and find the time range, before anything is written.
   let mint = Infinity;
   let maxt = -Infinity;
@@ -130,7 +133,14 @@ export function createBlocksFromOpenMetrics(
         const key = p.seriesKey();
         let s = bySeries.get(key);
         if (s === undefined) {
-          s = { labels: p.labels(), ts: [], vs: [], lines: [] };
+          let labels = p.labels();
+          if (custom.length > 0) {
+            // promtool's --label: set on every series, replacing a label of the same name.
+            builder.reset(labels);
+            for (const [k, v] of custom) builder.set(k, v);
+            labels = builder.labels();
+          }
+          s = { labels, ts: [], vs: [], lines: [] };
           bySeries.set(key, s);
         }
         s.ts.push(ts);

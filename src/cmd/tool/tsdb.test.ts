@@ -173,6 +173,27 @@ describe('tsdb create-blocks-from: validation', () => {
     });
   }
 
+  it('attaches --label labels to every series', async () => {
+    const d = newDir();
+    const input = path.join(tmp, `lbl${n++}.om`);
+    fs.writeFileSync(input, 'a{x="1"} 1 10\nb 2 11\n# EOF\n');
+    const r = await run(
+      'create-blocks-from',
+      'openmetrics',
+      '--label=env=prod',
+      '--label',
+      'x=9',
+      input,
+      d,
+      '-q',
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.equal(
+      (await run('dump', d)).out,
+      '{__name__="a", env="prod", x="9"} 1 10000\n{__name__="b", env="prod", x="9"} 2 11000\n',
+    );
+  });
+
   it('splits into block windows, honouring --max-block-duration', async () => {
     const d = newDir();
     const input = path.join(tmp, `long${n++}.om`);

@@ -523,6 +523,15 @@ function createBlocks(p: Parsed, io: ToolIO): number {
     }
     maxBlock = d;
   }
+  const custom: Record<string, string> = {};
+  for (const l of p.flags.get('label') ?? []) {
+    const eq = l.indexOf('=');
+    if (eq <= 0) {
+      io.stderr.write(`ignis-tool: error: expected KEY=VALUE got '${l}', try --help\n`);
+      return FAILURE;
+    }
+    custom[l.slice(0, eq)] = l.slice(eq + 1);
+  }
   let text: string;
   try {
     text = fs.readFileSync(input, 'utf8');
@@ -533,7 +542,7 @@ function createBlocks(p: Parsed, io: ToolIO): number {
     return FAILURE;
   }
   try {
-    const metas = createBlocksFromOpenMetrics(text, out, maxBlock);
+    const metas = createBlocksFromOpenMetrics(text, out, maxBlock, custom);
     if (!isSet(p, 'quiet')) {
       // promtool prints each block as it is written, with its own table layout.
       metas.forEach((m, i) => {
