@@ -5,25 +5,17 @@
  * apply), and an asynchronous block writer that yields to the event loop every few
  * milliseconds so that scrapes and queries keep their schedule while a block is written.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Labels } from '../model/labels.js';
-import { compareStrings } from '../model/strings.js';
 import { MergeSampleIterator } from '../storage/merge.js';
 import { ValueType, type SampleIterator } from '../storage/interface.js';
 import type { Block } from './block/block.js';
-import { META_VERSION_1, writeMeta, type BlockMeta } from './block/meta.js';
+import { META_VERSION_1, type BlockMeta } from './block/meta.js';
 import { BlockQuerier } from './block/querier.js';
 import { SAMPLES_PER_ENCODED_CHUNK, type ChunkSeries, type ChunkSeriesSource } from './block/source.js';
-import { newULID } from './block/ulid.js';
-import { CHUNKS_DIRNAME, INDEX_FILENAME, TMP_FOR_CREATION_SUFFIX } from './block/writer.js';
+import { writeBlockSteps } from './block/writer.js';
 import { XORChunk } from './chunkenc/xor.js';
-import { DEFAULT_CHUNK_SEGMENT_SIZE, type ChunkMeta } from './chunks/chunks.js';
-import { ChunkWriter } from './chunks/writer.js';
-import { replace, syncDir } from './fileutil/fileutil.js';
-import { IndexWriter } from './index/writer.js';
-import { Tombstones, writeTombstones } from './tombstones/tombstones.js';
+import type { ChunkMeta } from './chunks/chunks.js';
 
 /** How long synchronous work may run before compaction yields to the event loop, ms. */
 export const DEFAULT_YIELD_BUDGET_MS = 10;
@@ -100,75 +92,18 @@ export async function writeBlockAsync(
   maxt: number,
   opts: WriteBlockAsyncOptions = {},
 ): Promise<BlockMeta | null> {
-  const ulid = opts.ulid ?? newULID();
-  const dir = path.join(parent, ulid);
-  const tmp = dir + TMP_FOR_CREATION_SUFFIX;
   const y = new Yielder(opts.yieldBudgetMs);
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  let done = false;
-  try {
-    const chunkw = new ChunkWriter(
-      path.join(tmp, CHUNKS_DIRNAME),
-      opts.segmentSize ?? DEFAULT_CHUNK_SEGMENT_SIZE,
-    );
-    const indexw = new IndexWriter(path.join(tmp, INDEX_FILENAME));
-    let numSamples = 0;
-    let numSeries = 0;
-    let numChunks = 0;
-    try {
-      const set = new Set<string>();
-      let n = 0;
-      for (const s of source.symbols()) {
-        set.add(s);
-        if ((++n & 1023) === 0) await y.maybeYield();
-      }
-      const symbols = [...set].sort(compareStrings);
-      await y.maybeYield();
-      for (const s of symbols) indexw.addSymbol(s);
-      for (const s of source.series()) {
-        if (s.chunks.length > 0) {
-          chunkw.writeChunks(s.chunks);
-          indexw.addSeries(s.labels, s.chunks);
-          numSeries++;
-          numChunks += s.chunks.length;
-          for (const c of s.chunks) {
-            numSamples += c.chunk!.numSamples();
-            c.chunk = null;
-          }
-        }
-        opts.onSeries?.();
-        await y.maybeYield();
-      }
-      // Each close writes and fsyncs a file: let the event loop run between them.
-      chunkw.close();
+  const steps = writeBlockSteps(parent, source, mint, maxt, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) {
       await y.yieldNow();
-      indexw.close();
-      await y.yieldNow();
-    } catch (e) {
-      indexw.abandon();
-      chunkw.close();
-      throw e;
+      return r.value;
     }
-    if (numSamples === 0) return null;
-    const meta: BlockMeta = {
-      ulid,
-      minTime: mint,
-      maxTime: maxt,
-      stats: { numSamples, numSeries, numChunks },
-      compaction: opts.compaction ?? { level: 1, sources: [ulid] },
-      version: META_VERSION_1,
-    };
-    writeMeta(tmp, meta);
-    writeTombstones(tmp, new Tombstones());
-    await y.yieldNow();
-    syncDir(tmp);
-    replace(tmp, dir);
-    done = true;
-    await y.yieldNow();
-    return meta;
-  } finally {
-    if (!done) fs.rmSync(tmp, { recursive: true, force: true });
+    // After a file was written and synced, always give the event loop a turn; otherwise
+    // only once the time budget is spent.
+    if (r.value === 'file') await y.yieldNow();
+    else await y.maybeYield();
   }
 }
 

@@ -34,17 +34,24 @@ export interface WriteBlockOptions {
 }
 
 /**
- * Writes the series of `source` as a block covering `[mint, maxt)` into `parent/<ULID>` and
- * returns its meta, or null when there was no sample to write (then nothing is left on disk,
- * as Prometheus writes no empty block).
+ * Where block writing may pause: after a batch of symbols or a series (cheap to pause often),
+ * or after a file was written and synced (a natural point to let the event loop run).
  */
-export function writeBlock(
+export type BlockWriteStep = 'work' | 'file';
+
+/**
+ * The steps of writing `source` as a block: a generator that yields at each point where an
+ * asynchronous caller may give the event loop a turn ({@link writeBlock} runs it straight
+ * through; the compactor's `writeBlockAsync` yields there). Returns the meta, or null when
+ * there was no sample (nothing is left on disk then). `onSeries` runs after each series.
+ */
+export function* writeBlockSteps(
   parent: string,
   source: ChunkSeriesSource,
   mint: number,
   maxt: number,
-  opts: WriteBlockOptions = {},
-): BlockMeta | null {
+  opts: WriteBlockOptions & { onSeries?: () => void } = {},
+): Generator<BlockWriteStep, BlockMeta | null> {
   const ulid = opts.ulid ?? newULID();
   const dir = path.join(parent, ulid);
   const tmp = dir + TMP_FOR_CREATION_SUFFIX;
@@ -61,22 +68,35 @@ export function writeBlock(
     let numSeries = 0;
     let numChunks = 0;
     try {
-      const symbols = [...new Set(source.symbols())].sort(compareStrings);
+      const set = new Set<string>();
+      let n = 0;
+      for (const s of source.symbols()) {
+        set.add(s);
+        if ((++n & 1023) === 0) yield 'work';
+      }
+      const symbols = [...set].sort(compareStrings);
+      yield 'work';
       for (const s of symbols) indexw.addSymbol(s);
       for (const s of source.series()) {
-        if (s.chunks.length === 0) continue;
-        chunkw.writeChunks(s.chunks);
-        indexw.addSeries(s.labels, s.chunks);
-        numSeries++;
-        numChunks += s.chunks.length;
-        for (const c of s.chunks) {
-          numSamples += c.chunk!.numSamples();
-          // The data is on disk now; let the source's memory go.
-          c.chunk = null;
+        if (s.chunks.length > 0) {
+          chunkw.writeChunks(s.chunks);
+          indexw.addSeries(s.labels, s.chunks);
+          numSeries++;
+          numChunks += s.chunks.length;
+          for (const c of s.chunks) {
+            numSamples += c.chunk!.numSamples();
+            // The data is on disk now; let the source's memory go.
+            c.chunk = null;
+          }
         }
+        opts.onSeries?.();
+        yield 'work';
       }
+      // Each close writes and fsyncs a file.
       chunkw.close();
+      yield 'file';
       indexw.close();
+      yield 'file';
     } catch (e) {
       indexw.abandon();
       chunkw.close();
@@ -93,11 +113,31 @@ export function writeBlock(
     };
     writeMeta(tmp, meta);
     writeTombstones(tmp, new Tombstones());
+    yield 'file';
     syncDir(tmp);
     replace(tmp, dir);
     done = true;
     return meta;
   } finally {
     if (!done) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes the series of `source` as a block covering `[mint, maxt)` into `parent/<ULID>` and
+ * returns its meta, or null when there was no sample to write (then nothing is left on disk,
+ * as Prometheus writes no empty block).
+ */
+export function writeBlock(
+  parent: string,
+  source: ChunkSeriesSource,
+  mint: number,
+  maxt: number,
+  opts: WriteBlockOptions = {},
+): BlockMeta | null {
+  const steps = writeBlockSteps(parent, source, mint, maxt, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
   }
 }
