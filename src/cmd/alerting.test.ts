@@ -34,6 +34,7 @@ const RULES = `groups:
         annotations:
           summary: '{{ $labels.path }} has {{ $value }} errors'
           description: 'instance {{ $labels.instance }}, {{ printf "%.1f" $value }}'
+          total: '{{ with query "sum(fixture_requests_total)" }}{{ . | first | value }}{{ end }}'
 `;
 
 const prometheus = peerBinary('prometheus', 'rules side by side with Prometheus');
@@ -156,6 +157,7 @@ describe(
       assert.deepEqual(got[0]!.annotations, {
         summary: '/api has 3 errors',
         description: `instance 127.0.0.1:${(fixture.address() as AddressInfo).port}, 3.0`,
+        total: '15',
       });
     });
   },

@@ -11,6 +11,7 @@ import { Notifier } from '../notifier/notifier.js';
 import type { Engine } from '../promql/engine/engine.js';
 import { alertsResponse, rulesResponse } from '../rules/api.js';
 import { RuleManager } from '../rules/manager.js';
+import { goTemplateExpanderWith } from '../rules/template.js';
 import type { Appendable, Queryable } from '../storage/interface.js';
 import type { Logger } from '../util/log.js';
 import { family, type Registry } from '../web/metrics/registry.js';
@@ -53,6 +54,13 @@ export class AlertingService {
       queryable,
       engine,
       notify: (alerts) => this.notifier.send(...alerts),
+      // Templates may call `query`: an instant query at the rule's evaluation time.
+      templates: goTemplateExpanderWith((q, t) => {
+        const r = engine.instantQuery(queryable, q, t).value;
+        if (r.type === 'vector') return r.samples.map((x) => ({ labels: x.metric.toObject(), value: x.v }));
+        if (r.type === 'scalar') return [{ labels: {}, value: r.v }];
+        throw new Error(`query ${JSON.stringify(q)} returned a ${r.type}, not a vector or scalar`);
+      }),
       resendDelay: opts.resendDelay,
       outageTolerance: opts.outageTolerance,
       forGracePeriod: opts.forGracePeriod,
