@@ -139,6 +139,13 @@ describe(
       );
     });
 
+    it("counts template expansions under Prometheus's metric names", async () => {
+      const text = await (await fetch(`${oursBase}/metrics`)).text();
+      const m = /^prometheus_template_text_expansions_total (\d+)$/m.exec(text);
+      assert.ok(m && Number(m[1]) > 0, 'expansions counted');
+      assert.match(text, /^prometheus_template_text_expansion_failures_total 0$/m);
+    });
+
     it('delivers the firing alert to the real Alertmanager', async () => {
       type AMAlert = { labels: Record<string, string>; annotations: Record<string, string> };
       let got: AMAlert[] = [];

@@ -12,6 +12,7 @@ import type { Engine } from '../promql/engine/engine.js';
 import { alertsResponse, rulesResponse } from '../rules/api.js';
 import { RuleManager } from '../rules/manager.js';
 import { goTemplateExpanderWith } from '../rules/template.js';
+import { templateExpansionStats } from '../template/index.js';
 import type { Appendable, Queryable } from '../storage/interface.js';
 import type { Logger } from '../util/log.js';
 import { family, type Registry } from '../web/metrics/registry.js';
@@ -137,6 +138,20 @@ export function registerAlertingAPI(web: WebServer, service: () => AlertingServi
 
 /** Registers the rule and notifier counters under Prometheus's names. */
 export function registerAlertingMetrics(reg: Registry, service: () => AlertingService | null): void {
+  reg.register(() => [
+    family(
+      'prometheus_template_text_expansions_total',
+      'counter',
+      'The total number of template text expansions.',
+      templateExpansionStats.total,
+    ),
+    family(
+      'prometheus_template_text_expansion_failures_total',
+      'counter',
+      'The total number of template text expansion failures.',
+      templateExpansionStats.failures,
+    ),
+  ]);
   reg.register(() => {
     const s = service();
     if (!s) return [];
