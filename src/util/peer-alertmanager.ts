@@ -1,9 +1,9 @@
 /**
  * Running the real Alertmanager (from peers.sh) in interop tests, on 127.0.0.1.
  *
- * Debian's Alertmanager loads its default notification template from the absolute path
- * /usr/share/prometheus/alertmanager/default.tmpl, which peers.sh's unpacked copy does not
- * provide system-wide. When that file is missing, Alertmanager runs in a private mount
+ * Debian's Alertmanager loads its notification templates from the absolute path
+ * /usr/share/prometheus/alertmanager/, which peers.sh's unpacked copy does not provide
+ * system-wide. When any of them is missing there, Alertmanager runs in a private mount
  * namespace (`unshare -m`, root only) with the unpacked package's /usr/share bound over
  * /usr/share, so nothing outside the test process sees a change.
  */
@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from './peer-prometheus.js';
 
-const SYSTEM_TEMPLATE = '/usr/share/prometheus/alertmanager/default.tmpl';
+const SYSTEM_TEMPLATES = '/usr/share/prometheus/alertmanager';
 
 /** A running Alertmanager. */
 export interface RunningAlertmanager {
@@ -38,7 +38,12 @@ export async function startAlertmanager(binary: string, dir: string): Promise<Ru
   ];
   // peers.sh unpacks into <root>/usr/bin; the package's share folder sits beside it.
   const share = path.resolve(path.dirname(binary), '..', 'share');
-  const proc = fs.existsSync(SYSTEM_TEMPLATE)
+  // It loads every template of the package (default.tmpl, email.tmpl, ...): all must be there.
+  const packaged = path.join(share, 'prometheus', 'alertmanager');
+  const installed = fs.existsSync(packaged)
+    ? fs.readdirSync(packaged).every((f) => fs.existsSync(path.join(SYSTEM_TEMPLATES, f)))
+    : fs.existsSync(SYSTEM_TEMPLATES);
+  const proc = installed
     ? spawn(binary, args, { stdio: 'ignore' })
     : spawn(
         'unshare',
