@@ -1,6 +1,6 @@
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configToYAML, getScrapeConfigs, loadConfig, loadConfigFile, unimplementedWarning } from './index.js';
@@ -296,6 +296,7 @@ scrape_configs:
 
 describe('loadConfigFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ignis-config-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   it('resolves relative paths against the config file directory', () => {
     const f = join(dir, 'prometheus.yml');
     writeFileSync(

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -101,8 +101,10 @@ describe('check rules / test rules against expected-outcomes.tsv', () => {
     );
     assert.ok(r.stderr.includes('    name: Failing alert test,\n    alertname: InstanceDown, time: 5m, \n'));
   });
-  it('--junit writes one testsuite per file with a testcase per group', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'ignis-junit-')), 'r.xml');
+  it('--junit writes one testsuite per file with a testcase per group', async (t) => {
+    const junitDir = mkdtempSync(join(tmpdir(), 'ignis-junit-'));
+    t.after(() => rmSync(junitDir, { recursive: true, force: true }));
+    const out = join(junitDir, 'r.xml');
     const files = [
       'at-modifier-test.yml',
       'negative-offset-test.yml',
