@@ -8,13 +8,12 @@
 import { performance } from 'node:perf_hooks';
 import { Labels } from '../model/labels.js';
 import { MergeSampleIterator } from '../storage/merge.js';
-import { ValueType, type SampleIterator } from '../storage/interface.js';
+import type { SampleIterator } from '../storage/interface.js';
 import type { Block } from './block/block.js';
 import { META_VERSION_1, type BlockMeta } from './block/meta.js';
 import { BlockQuerier } from './block/querier.js';
-import { SAMPLES_PER_ENCODED_CHUNK, type ChunkSeries, type ChunkSeriesSource } from './block/source.js';
+import { encodeChunks, type ChunkSeries, type ChunkSeriesSource } from './block/source.js';
 import { writeBlockSteps } from './block/writer.js';
-import { XORChunk } from './chunkenc/xor.js';
 import type { ChunkMeta } from './chunks/chunks.js';
 
 /** How long synchronous work may run before compaction yields to the event loop, ms. */
@@ -233,29 +232,6 @@ export function compactMetas(ulid: string, parents: readonly BlockMeta[]): Block
   };
 }
 
-/** Re-encodes the samples of `it` into XOR chunks of at most 120 samples. */
-function encodeSamples(it: SampleIterator): ChunkMeta[] {
-  const chunks: ChunkMeta[] = [];
-  let cur: ChunkMeta | null = null;
-  let app: ReturnType<XORChunk['appender']> | null = null;
-  let n = 0;
-  while (it.next() !== ValueType.None) {
-    if (cur === null || n >= SAMPLES_PER_ENCODED_CHUNK) {
-      const chunk = new XORChunk();
-      cur = { ref: 0, minT: it.t, maxT: it.t, chunk };
-      app = chunk.appender();
-      chunks.push(cur);
-      n = 0;
-    }
-    app!.append(it.t, it.v);
-    cur.maxT = it.t;
-    n++;
-  }
-  const err = it.err();
-  if (err) throw err;
-  return chunks;
-}
-
 /**
  * The merged series of `blocks` within `[mint, maxt)`, in label order. A series found in one
  * block only (or in several whose chunks do not overlap) keeps its chunks as they are; series
@@ -316,7 +292,7 @@ export function blocksSource(blocks: readonly Block[], mint: number, maxt: numbe
             if (s) its.push(s.iterator());
           }
           chunks =
-            its.length === 0 ? [] : encodeSamples(its.length === 1 ? its[0]! : new MergeSampleIterator(its));
+            its.length === 0 ? [] : encodeChunks(its.length === 1 ? its[0]! : new MergeSampleIterator(its));
         }
         if (chunks.length > 0) yield { labels: min, chunks };
       }

@@ -1,5 +1,6 @@
 // Corpus test: every expression of the upstream promqltest files and every (expanded) query of
 // the PromQL compliance suite must parse, print, and parse back to the same tree.
+import { VARIANT_VALUES } from '../compliance/queries.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,26 +58,6 @@ function promqlTestCases(): Case[] {
   return cases;
 }
 
-/** The variant values of the compliance tester (conformance README, section 6). */
-const VARIANTS: Readonly<Record<string, readonly string[]>> = {
-  range: ['1s', '15s', '1m', '5m', '15m', '1h'],
-  offset: ['1m', '5m', '10m'],
-  simpleAggrOp: ['sum', 'avg', 'max', 'min', 'count', 'stddev', 'stdvar'],
-  simpleTimeAggrOp: ['sum', 'avg', 'max', 'min', 'count', 'stddev', 'stdvar', 'absent', 'last'],
-  topBottomOp: ['topk', 'bottomk'],
-  quantile: ['-0.5', '0.1', '0.5', '0.75', '0.95', '0.90', '0.99', '1', '1.5'],
-  arithBinOp: ['+', '-', '*', '/', '%', '^'],
-  compBinOp: ['==', '!=', '<', '>', '<=', '>='],
-  binOp: ['+', '-', '*', '/', '%', '^', '==', '!=', '<', '>', '<=', '>='],
-  simpleMathFunc: ['abs', 'ceil', 'floor', 'exp', 'sqrt', 'ln', 'log2', 'log10', 'round'],
-  extrapolatedRateFunc: ['delta', 'rate', 'increase'],
-  clampFunc: ['clamp_min', 'clamp_max'],
-  instantRateFunc: ['idelta', 'irate'],
-  dateFunc: ['day_of_month', 'day_of_week', 'days_in_month', 'hour', 'minute', 'month', 'year'],
-  smoothingFactor: ['0.1', '0.5', '0.8'],
-  trendFactor: ['0.1', '0.5', '0.8'],
-};
-
 /** A YAML scalar as the compliance file writes them: plain, 'single' or "double" quoted. */
 function yamlScalar(s: string): string {
   s = s.trim();
@@ -106,7 +87,7 @@ function complianceCases(): Case[] {
   for (const t of templates) {
     let expanded = [t.query];
     for (const arg of t.args) {
-      const values = VARIANTS[arg];
+      const values = VARIANT_VALUES[arg];
       assert.ok(values, `unknown variant argument ${arg}`);
       expanded = expanded.flatMap((q) => values.map((v) => q.split(`{{.${arg}}}`).join(v)));
     }

@@ -6,7 +6,7 @@
  */
 import { Labels } from '../../model/labels.js';
 import { Matcher } from '../../model/matcher.js';
-import { ValueType, type Querier } from '../../storage/interface.js';
+import { ValueType, type Querier, type SampleIterator } from '../../storage/interface.js';
 import type { Chunk } from '../chunkenc/chunk.js';
 import { XORChunk } from '../chunkenc/xor.js';
 import type { ChunkMeta } from '../chunks/chunks.js';
@@ -116,29 +116,34 @@ export function querierSource(q: Querier, matchers: Matcher[] = [ALL_SERIES()]):
       const set = q.select(true, undefined, ...matchers);
       while (set.next()) {
         const s = set.at();
-        const it = s.iterator();
-        const chunks: ChunkMeta[] = [];
-        let cur: ChunkMeta | null = null;
-        let app: ReturnType<XORChunk['appender']> | null = null;
-        let n = 0;
-        while (it.next() !== ValueType.None) {
-          if (cur === null || n >= SAMPLES_PER_ENCODED_CHUNK) {
-            const chunk = new XORChunk();
-            cur = { ref: 0, minT: it.t, maxT: it.t, chunk };
-            app = chunk.appender();
-            chunks.push(cur);
-            n = 0;
-          }
-          app!.append(it.t, it.v);
-          cur.maxT = it.t;
-          n++;
-        }
-        const err = it.err();
-        if (err) throw err;
+        const chunks = encodeChunks(s.iterator());
         if (chunks.length > 0) yield { labels: s.labels, chunks };
       }
       const err = set.err();
       if (err) throw err;
     },
   };
+}
+
+/** Re-encodes the samples of `it` into XOR chunks of at most {@link SAMPLES_PER_ENCODED_CHUNK} samples. */
+export function encodeChunks(it: SampleIterator): ChunkMeta[] {
+  const chunks: ChunkMeta[] = [];
+  let cur: ChunkMeta | null = null;
+  let app: ReturnType<XORChunk['appender']> | null = null;
+  let n = 0;
+  while (it.next() !== ValueType.None) {
+    if (cur === null || n >= SAMPLES_PER_ENCODED_CHUNK) {
+      const chunk = new XORChunk();
+      cur = { ref: 0, minT: it.t, maxT: it.t, chunk };
+      app = chunk.appender();
+      chunks.push(cur);
+      n = 0;
+    }
+    app!.append(it.t, it.v);
+    cur.maxT = it.t;
+    n++;
+  }
+  const err = it.err();
+  if (err) throw err;
+  return chunks;
 }
